@@ -1,0 +1,75 @@
+/**
+ * `npm run cluster -- up|down|status|sweep`: a detached local cluster for development.
+ *
+ *   up [--nodes N] [--ui] [--id ID]   start the control plane and N simulated nodes (default 3)
+ *   down [--id ID]                    tear it down
+ *   status [--id ID]                  show its processes and addresses
+ *   sweep                             remove runs whose owner died, and orphaned namespaces
+ */
+import { parseArgs } from 'node:util';
+import { Run, sweepStaleRuns } from './run.ts';
+import { isAlive } from './proc.ts';
+import { startCluster } from './cluster.ts';
+import { printAccess } from './print.ts';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    id: { type: 'string', default: 'local' },
+    nodes: { type: 'string', default: '3' },
+    ui: { type: 'boolean', default: false },
+  },
+});
+const cmd = positionals[0] ?? 'status';
+
+switch (cmd) {
+  case 'up': {
+    if (Run.list().some((r) => r.id === values.id)) {
+      console.error(`cluster "${values.id}" is already up; \`npm run cluster -- down --id ${values.id}\` first`);
+      process.exit(1);
+    }
+    const cluster = await startCluster({ id: values.id, ownerPid: null, temporal: { ui: values.ui } });
+    try {
+      const group = await cluster.addNodes({ name: 'worker', count: Number(values.nodes) });
+      printAccess(cluster, group);
+    } catch (err) {
+      await cluster.teardown();
+      throw err;
+    }
+    break;
+  }
+  case 'down': {
+    const run = Run.list().find((r) => r.id === values.id);
+    if (!run) {
+      console.log(`no cluster "${values.id}"`);
+      break;
+    }
+    await run.teardown();
+    console.log(`cluster "${values.id}" torn down`);
+    break;
+  }
+  case 'status': {
+    const runs = Run.list();
+    if (!runs.length) console.log('no clusters');
+    for (const run of runs) {
+      const meta = run.meta();
+      const info = run.readJson<{ temporal: { address: string; uiUrl?: string }; kube: { server: string; kubeconfig: string } }>('cluster.json');
+      const owner = meta.owner ? `owned by pid ${meta.owner.pid}${run.isStale() ? ' (gone: stale)' : ''}` : 'detached';
+      console.log(`${run.id}  ${owner}  since ${meta.createdAt}`);
+      if (info) {
+        console.log(`  temporal   ${info.temporal.address}${info.temporal.uiUrl ? `  ui ${info.temporal.uiUrl}` : ''}`);
+        console.log(`  apiserver  ${info.kube.server}  KUBECONFIG=${info.kube.kubeconfig}`);
+      }
+      for (const p of run.procs()) console.log(`  ${isAlive(p) ? 'up  ' : 'DOWN'} ${p.name} pid ${p.pid}`);
+    }
+    break;
+  }
+  case 'sweep': {
+    const removed = await sweepStaleRuns();
+    console.log(removed.length ? `removed stale runs: ${removed.join(', ')}` : 'nothing stale');
+    break;
+  }
+  default:
+    console.error(`unknown command "${cmd}"; use up, down, status or sweep`);
+    process.exit(2);
+}
