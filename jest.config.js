@@ -18,6 +18,7 @@ export default {
     ],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/{crd,activities,workflows,workers,cli}/**/*.test.ts'],
+  setupFiles: ['<rootDir>/test/setup-runtime.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 120_000,
