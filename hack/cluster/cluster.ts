@@ -10,6 +10,8 @@ import { startTemporal, type TemporalInfo, type TemporalOptions } from './tempor
 import { startEtcd, startKubeApiserver, type KubeInfo } from './kube.ts';
 import { createNodeGroup, type NodeGroup, type NodeGroupOptions } from './nodes.ts';
 import { tools, type Tools } from './tools.ts';
+import { mintUser, type MintedUser } from './users.ts';
+import type { V1PolicyRule } from '@kubernetes/client-node';
 
 /** What a client needs to use a running cluster; stored as the run's cluster.json. */
 export interface ClusterInfo {
@@ -59,6 +61,11 @@ export class Cluster {
     });
     this.groups.push(group);
     return group;
+  }
+
+  /** A least-privilege user bound to exactly `rules`, with its own kubeconfig (for RBAC tests). */
+  mintUser(name: string, rules: V1PolicyRule[]): Promise<MintedUser> {
+    return mintUser(this.run, this.info.kube, name, rules);
   }
 
   /** Tears down the whole run: nodes, servers, files. */
