@@ -110,7 +110,7 @@ class Collector {
       this.add(path, 'type', `must be a list, got ${describe(v)}`);
       return undefined;
     }
-    return v;
+    return v as unknown[];
   }
 
   /** Checks an optional scalar; returns it when it is a usable (non-template) string. */
