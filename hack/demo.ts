@@ -6,8 +6,10 @@
 import { parseArgs } from 'node:util';
 import { startCluster } from './cluster/cluster.ts';
 import { printAccess } from './cluster/print.ts';
+import { defaultNodeMode, parseNodeMode } from './cluster/nodes.ts';
 
-const { values } = parseArgs({ options: { nodes: { type: 'string', default: '6' } } });
+const { values } = parseArgs({ options: { nodes: { type: 'string', default: '6' }, mode: { type: 'string' } } });
+const mode = values.mode ? parseNodeMode(values.mode, '--mode') : defaultNodeMode(); // kernel | networkmanager
 const count = Number(values.nodes);
 if (!Number.isInteger(count) || count < 1) {
   console.error(`--nodes must be a positive integer, got "${values.nodes}"`);
@@ -29,7 +31,7 @@ process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
 try {
-  const group = await cluster.addNodes({ name: 'worker', count });
+  const group = await cluster.addNodes({ name: 'worker', count, mode });
   printAccess(cluster, group);
   console.log(`\ncontrol plane + ${count} nodes ready in ${((performance.now() - t0) / 1000).toFixed(1)} s. Ctrl-C to tear down.`);
 } catch (err) {

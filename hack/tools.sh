@@ -15,6 +15,9 @@
 #   kube-apiserver Go module proxy, built from hack/kube-apiserver (committed go.mod/go.sum)
 #   nmstatectl     crates.io
 #   ping, dnsmasq  Debian (iputils-ping, dnsmasq-base), only when missing
+#   networkmanager Debian network-manager + dbus-daemon, only when missing and only when asked for
+#                  (`hack/tools.sh networkmanager`; NetworkManager node mode runs it): not in the
+#                  default list, so kernel mode keeps working on machines that cannot have it
 set -euo pipefail
 
 TEMPORAL_VERSION=1.9.1
@@ -102,13 +105,40 @@ apt_tool() { # <command> <debian package>
   echo "$cmd $path"
 }
 
+# NetworkManager and dbus-daemon for the `networkmanager` node mode (see
+# ../shared/reference/nm-in-netns.md). Installing network-manager pulls in udev and upgrades the
+# systemd libraries to the same version, and its maintainer scripts try to start services; that is only
+# safe where nothing can start: no systemd running (no /run/systemd/system) and a policy-rc.d that
+# refuses every start (exit 101, as on Docker-style images). On a machine where that does not hold, the
+# package would take over the host's own network at the next boot, so we refuse and say what to do.
+install_networkmanager() {
+  local nm dbusd
+  nm=$(PATH="$PATH:/usr/sbin:/sbin" command -v NetworkManager || true)
+  dbusd=$(PATH="$PATH:/usr/sbin:/sbin" command -v dbus-daemon || true)
+  if [ -z "$nm" ] || [ -z "$dbusd" ] || ! command -v nmcli >/dev/null; then
+    [ "$(id -u)" = 0 ] || die "NetworkManager is missing; run: sudo apt-get install -y --no-install-recommends network-manager dbus-daemon"
+    command -v apt-get >/dev/null || die "NetworkManager is missing and this is not a Debian-like system: install NetworkManager and dbus-daemon, or use --mode kernel"
+    if [ -d /run/systemd/system ]; then
+      die "NetworkManager is missing and systemd is running here: installing it would manage the host's own network. Install it yourself if you want that (apt-get install --no-install-recommends network-manager), or use --mode kernel"
+    fi
+    local rc=0
+    if [ -x /usr/sbin/policy-rc.d ]; then /usr/sbin/policy-rc.d network-manager start >/dev/null 2>&1 || rc=$?; fi
+    [ "$rc" = 101 ] || die "NetworkManager is missing and /usr/sbin/policy-rc.d does not refuse service starts (exit $rc, want 101): the package would start NetworkManager and udevd in the host's namespace. Add a policy-rc.d that exits 101, or use --mode kernel"
+    log "installing network-manager and dbus-daemon from Debian (--no-install-recommends; upgrades the systemd libraries)"
+    locked apt sh -c 'apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends network-manager dbus-daemon >/dev/null' >&2
+    nm=$(PATH="$PATH:/usr/sbin:/sbin" command -v NetworkManager) || die "network-manager installed but NetworkManager not found"
+    command -v nmcli >/dev/null || die "network-manager installed but nmcli not found"
+  fi
+  echo "networkmanager $nm"
+}
+
 all=(temporal kubectl etcd kube-apiserver nmstatectl ping dnsmasq)
 env_mode=0
 want=()
 for a in "$@"; do
   case $a in
     --env) env_mode=1 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) want+=("$a") ;;
   esac
 done
@@ -123,7 +153,8 @@ for t in "${want[@]}"; do
     nmstatectl) line=$(install_nmstatectl) ;;
     ping) line=$(apt_tool ping iputils-ping) ;;
     dnsmasq) line=$(apt_tool dnsmasq dnsmasq-base) ;;
-    *) die "unknown tool '$t' (known: ${all[*]})" ;;
+    networkmanager) line=$(install_networkmanager) ;;
+    *) die "unknown tool '$t' (known: ${all[*]} networkmanager)" ;;
   esac
   if [ $env_mode = 1 ]; then
     name=${line%% *}; name=${name^^}; name=${name//-/_}

@@ -1,7 +1,9 @@
 /**
  * `npm run cluster -- up|down|status|sweep`: a detached local cluster for development.
  *
- *   up [--nodes N] [--ui] [--id ID]   start the control plane and N simulated nodes (default 3)
+ *   up [--nodes N] [--ui] [--id ID] [--mode kernel|networkmanager]
+ *                                     start the control plane and N simulated nodes (default 3); --mode
+ *                                     (default $KNMSTATE_NODE_MODE, else kernel) also applies to groups tests add
  *   down [--id ID]                    tear it down
  *   status [--id ID]                  show its processes and addresses
  *   sweep                             remove runs whose owner died, and orphaned namespaces
@@ -11,6 +13,7 @@ import { Run, sweepStaleRuns } from './run.ts';
 import { isAlive } from './proc.ts';
 import { startCluster } from './cluster.ts';
 import { printAccess } from './print.ts';
+import { defaultNodeMode, parseNodeMode, setRunNodeMode } from './nodes.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -18,6 +21,7 @@ const { positionals, values } = parseArgs({
     id: { type: 'string', default: 'local' },
     nodes: { type: 'string', default: '3' },
     ui: { type: 'boolean', default: false },
+    mode: { type: 'string' },
   },
 });
 const cmd = positionals[0] ?? 'status';
@@ -28,9 +32,11 @@ switch (cmd) {
       console.error(`cluster "${values.id}" is already up; \`npm run cluster -- down --id ${values.id}\` first`);
       process.exit(1);
     }
+    const mode = values.mode ? parseNodeMode(values.mode, '--mode') : defaultNodeMode();
     const cluster = await startCluster({ id: values.id, ownerPid: null, temporal: { ui: values.ui } });
     try {
-      const group = await cluster.addNodes({ name: 'worker', count: Number(values.nodes) });
+      setRunNodeMode(cluster.run, mode);
+      const group = await cluster.addNodes({ name: 'worker', count: Number(values.nodes), mode });
       printAccess(cluster, group);
     } catch (err) {
       await cluster.teardown();

@@ -12,6 +12,12 @@
  * Only documentation ranges are used, and nothing is attached to the host's own interfaces. Each group
  * has its own fabric, so groups (one per test file) never share addresses. A `Node` object per node
  * is created in the apiserver with hostname, zone and role labels and a Ready condition.
+ *
+ * Node mode (per group): `kernel` nodes have no NetworkManager (nmstatectl runs with `-k`);
+ * `networkmanager` nodes each run a real NetworkManager on a private D-Bus (./networkmanager.ts),
+ * eth1/eth2 start down and unconfigured for it to manage, and the fabric's dnsmasq also serves DHCP on
+ * br-data (203.0.113.128-254). The mode comes from the option, else KNMSTATE_NODE_MODE, else the
+ * run's default (`cluster up --mode`), else kernel.
  */
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -20,6 +26,16 @@ import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { NETNS_PREFIX, deleteNetns, type Run } from './run.ts';
 import { startProcess, isAlive, tailLog } from './proc.ts';
 import { eventually, GiveUp } from './wait.ts';
+import {
+  acquireInotifyLease,
+  nodeBusAddress,
+  releaseInotifyLease,
+  restartNodeNetworkManager,
+  startNodeNetworkManagers,
+  stopNodeNetworkManager,
+  teardownNodeNetworkManagers,
+  type StartNmOptions,
+} from './networkmanager.ts';
 
 /** Most nodes a group can have: eth0 addresses are 198.51.100.11-254. */
 export const MAX_NODES_PER_GROUP = 244;
@@ -33,6 +49,41 @@ export const DNS_ZONE = 'knmstate.test';
 export const SIMULATED_LABEL = 'knmstate.io/simulated';
 /** Annotation on a simulated Node naming its network namespace (read by the node agent's simulation mode). */
 export const NETNS_ANNOTATION = 'knmstate.io/netns';
+/** Annotation on a NetworkManager-mode simulated Node: its `DBUS_SYSTEM_BUS_ADDRESS`. */
+export const DBUS_ADDRESS_ANNOTATION = 'knmstate.io/dbus-address';
+/** Label on a simulated Node: its node mode. */
+export const NODE_MODE_LABEL = 'knmstate.io/node-mode';
+/** First and last address the fabric's DHCP server leases on br-data (NetworkManager mode); keep static test addresses below. */
+export const DATA_DHCP_RANGE = ['203.0.113.128', '203.0.113.254'] as const;
+
+/**
+ * How a simulated node is configured: `kernel` — nmstatectl in kernel mode (`-k`), no NetworkManager;
+ * `networkmanager` — a real NetworkManager per node (the production path: checkpoints, DHCP).
+ */
+export type NodeMode = 'kernel' | 'networkmanager';
+/** Every node mode. */
+export const NODE_MODES: readonly NodeMode[] = ['kernel', 'networkmanager'];
+/** Environment variable that picks the node mode of groups that do not name one. */
+export const NODE_MODE_ENV = 'KNMSTATE_NODE_MODE';
+
+/** Checks a node mode given as text (flag, environment); `what` names where it came from. */
+export function parseNodeMode(value: string, what = 'node mode'): NodeMode {
+  if ((NODE_MODES as readonly string[]).includes(value)) return value as NodeMode;
+  throw new Error(`${what} must be one of ${NODE_MODES.join(', ')}; got "${value}"`);
+}
+
+/** Records the mode that groups of this run get when neither the option nor KNMSTATE_NODE_MODE names one. */
+export function setRunNodeMode(run: Run, mode: NodeMode): void {
+  run.writeJson('node-mode.json', { mode: parseNodeMode(mode) });
+}
+
+/** The node mode a new group of `run` gets by default: KNMSTATE_NODE_MODE, else the run's, else kernel. */
+export function defaultNodeMode(run?: Run): NodeMode {
+  const env = process.env[NODE_MODE_ENV];
+  if (env) return parseNodeMode(env, NODE_MODE_ENV);
+  const recorded = run?.readJson<{ mode: string }>('node-mode.json')?.mode;
+  return recorded ? parseNodeMode(recorded, `node mode recorded in ${run.path('node-mode.json')}`) : 'kernel';
+}
 
 /** One simulated node. */
 export interface SimNode {
@@ -44,6 +95,12 @@ export interface SimNode {
   zone: string;
   /** eth0's address (without prefix). */
   mgmtIp: string;
+  mode: NodeMode;
+  /**
+   * NetworkManager mode only: `DBUS_SYSTEM_BUS_ADDRESS` of the node's private system bus, which
+   * nmstatectl and nmcli need to reach its NetworkManager (see runNmInNode in ./networkmanager.ts).
+   */
+  dbusAddress?: string;
 }
 
 /** Options of {@link createNodeGroup}. */
@@ -58,6 +115,10 @@ export interface NodeGroupOptions {
   /** Admin kubeconfig: when given, a Ready `Node` object is created per node. */
   kubeconfig?: string;
   dnsmasqBin: string;
+  /** @default {@link defaultNodeMode} (KNMSTATE_NODE_MODE, the run's default, else 'kernel') */
+  mode?: NodeMode;
+  /** NetworkManager mode: how long to wait for all NetworkManagers to be ready. @default 60 s + 0.5 s per node */
+  readyTimeoutMs?: number;
 }
 
 async function ipBatch(netns: string | undefined, lines: string[]): Promise<void> {
@@ -66,20 +127,51 @@ async function ipBatch(netns: string | undefined, lines: string[]): Promise<void
   if (r.exitCode !== 0) throw new Error(`ip ${args.join(' ')} failed: ${r.stderr}`);
 }
 
+/** What a command run inside a node gives: exit code, stdout and stderr as strings (never rejects on failure). */
+export type NodeCommandResult = Result<{ reject: false }>;
+
 /** A group of simulated nodes sharing one fabric. */
 export class NodeGroup {
   readonly name: string;
   readonly nodes: SimNode[];
   readonly fabricNetns: string;
+  readonly mode: NodeMode;
   readonly #run: Run;
   readonly #kubeconfig: string | undefined;
 
-  constructor(run: Run, name: string, nodes: SimNode[], fabricNetns: string, kubeconfig?: string) {
+  constructor(run: Run, name: string, nodes: SimNode[], fabricNetns: string, kubeconfig?: string, mode: NodeMode = 'kernel') {
     this.#run = run;
     this.name = name;
     this.nodes = nodes;
     this.fabricNetns = fabricNetns;
     this.#kubeconfig = kubeconfig;
+    this.mode = mode;
+  }
+
+  /** The lease key of this group's inotify raise (NetworkManager mode). */
+  get #leaseKey(): string {
+    return `group-${this.name}`;
+  }
+
+  #nmNode(name: string): SimNode {
+    const n = this.node(name);
+    if (this.mode !== 'networkmanager') throw new Error(`node ${name} is in ${this.mode} mode: it has no NetworkManager`);
+    return n;
+  }
+
+  /** NetworkManager mode: stops a node's NetworkManager (its bus and the kernel state stay), as if it crashed or the node were rebooting. */
+  stopNetworkManager(name: string): Promise<void> {
+    return stopNodeNetworkManager(this.#run, this.#nmNode(name));
+  }
+
+  /** NetworkManager mode: starts a stopped node's NetworkManager and waits until it manages eth1/eth2. */
+  startNetworkManager(name: string, opts?: StartNmOptions): Promise<void> {
+    return startNodeNetworkManagers(this.#run, [this.#nmNode(name)], opts);
+  }
+
+  /** NetworkManager mode: restarts a node's NetworkManager (it restores its profiles from the keyfiles). */
+  restartNetworkManager(name: string, opts?: StartNmOptions): Promise<void> {
+    return restartNodeNetworkManager(this.#run, this.#nmNode(name), opts);
   }
 
   /** A node by name; throws for an unknown name. */
@@ -94,15 +186,22 @@ export class NodeGroup {
     return execa('ip', ['netns', 'exec', this.fabricNetns, command, ...args], { reject: false });
   }
 
-  /** Removes the group's Node objects, dnsmasq, namespaces and resolver files. */
+  /**
+   * Removes the group's Node objects, NetworkManagers and buses (NetworkManager mode: their mounts go
+   * with their mount namespaces), dnsmasq, namespaces, resolver files and folders, and ends the
+   * group's inotify lease.
+   */
   async teardown(): Promise<void> {
     if (this.#kubeconfig) {
       const api = coreApi(this.#kubeconfig);
       await Promise.all(this.nodes.map((n) => api.deleteNode({ name: n.name }).catch(() => undefined)));
     }
+    if (this.mode === 'networkmanager') await teardownNodeNetworkManagers(this.#run, this.nodes);
     await this.#run.stopProc(`dnsmasq-${this.name}`);
     deleteNetns([this.fabricNetns, ...this.nodes.map((n) => n.netns)]);
     for (const ns of [this.fabricNetns, ...this.nodes.map((n) => n.netns)]) rmSync(this.#run.path('netns', ns), { force: true });
+    rmSync(this.#run.path(`dnsmasq-${this.name}.leases`), { force: true });
+    if (this.mode === 'networkmanager') await releaseInotifyLease(this.#run, this.#leaseKey);
   }
 }
 
@@ -116,7 +215,7 @@ function coreApi(kubeconfig: string): CoreV1Api {
  * Runs a command inside a simulated node's network namespace (`ip netns exec`). Refuses anything that
  * is not a harness namespace, so a missing node can never fall through to the host's network.
  */
-export function runInNode(node: Pick<SimNode, 'netns'> | undefined, command: string, args: string[] = []): Promise<Result> {
+export function runInNode(node: Pick<SimNode, 'netns'> | undefined, command: string, args: string[] = []): Promise<NodeCommandResult> {
   const ns = node?.netns;
   if (!ns || !ns.startsWith(NETNS_PREFIX) || ns.length <= NETNS_PREFIX.length) {
     throw new Error(`runInNode: refusing to run "${command}" without a simulated node (netns=${JSON.stringify(ns)})`);
@@ -134,12 +233,18 @@ export async function createNodeGroup(run: Run, opts: NodeGroupOptions): Promise
     throw new Error(`node group count must be 1..${MAX_NODES_PER_GROUP}, got ${opts.count}`);
   }
   const zones = opts.zones ?? ['zone-a', 'zone-b', 'zone-c'];
+  const mode = opts.mode ?? defaultNodeMode(run);
+  parseNodeMode(mode, 'NodeGroupOptions.mode');
+  const nm = mode === 'networkmanager';
   const fabric = run.netnsName(`${opts.name}-fabric`);
   const nodes: SimNode[] = Array.from({ length: opts.count }, (_, k) => {
     const index = k + 1;
     const name = `${opts.name}-${index}`;
-    return { name, index, netns: run.netnsName(name), zone: zones[k % zones.length]!, mgmtIp: `198.51.100.${10 + index}` };
+    const node: SimNode = { name, index, netns: run.netnsName(name), zone: zones[k % zones.length]!, mgmtIp: `198.51.100.${10 + index}`, mode };
+    if (nm) node.dbusAddress = nodeBusAddress(run, name);
+    return node;
   });
+  const group = new NodeGroup(run, opts.name, nodes, fabric, opts.kubeconfig, mode);
 
   try {
     await ipBatch(undefined, [fabric, ...nodes.map((n) => n.netns)].map((ns) => `netns add ${ns}`));
@@ -179,22 +284,35 @@ export async function createNodeGroup(run: Run, opts: NodeGroupOptions): Promise
           `addr add ${n.mgmtIp}/24 dev eth0`,
           'link set eth0 up',
           `route add default via ${MGMT_GATEWAY} dev eth0`,
-          'link set eth1 up',
-          'link set eth2 up',
+          // NetworkManager mode: the spare NICs stay down and unconfigured; NetworkManager manages them.
+          ...(nm ? [] : ['link set eth1 up', 'link set eth2 up']),
         ]),
       ),
     );
-    await startDns(run, opts.name, fabric, nodes, opts.dnsmasqBin);
+    await startDns(run, opts.name, fabric, nodes, opts.dnsmasqBin, nm);
+    if (nm) {
+      await acquireInotifyLease(run, `group-${opts.name}`, nodes.length);
+      await startNodeNetworkManagers(run, nodes, { timeoutMs: opts.readyTimeoutMs ?? 60_000 + 500 * nodes.length });
+    }
     if (opts.kubeconfig) await createNodeObjects(run, opts, nodes);
   } catch (err) {
-    await new NodeGroup(run, opts.name, nodes, fabric, opts.kubeconfig).teardown().catch(() => undefined);
+    await group.teardown().catch(() => undefined);
     throw err;
   }
-  return new NodeGroup(run, opts.name, nodes, fabric, opts.kubeconfig);
+  return group;
 }
 
-async function startDns(run: Run, group: string, fabric: string, nodes: SimNode[], dnsmasqBin: string): Promise<void> {
+async function startDns(run: Run, group: string, fabric: string, nodes: SimNode[], dnsmasqBin: string, dhcp: boolean): Promise<void> {
   const records = [`--host-record=gateway.${DNS_ZONE},${MGMT_GATEWAY}`, ...nodes.map((n) => `--host-record=${n.name}.${DNS_ZONE},${n.mgmtIp}`)];
+  // NetworkManager mode: DHCP for the spare NICs on br-data (the upstream dhcp example, for real).
+  const dhcpArgs = dhcp
+    ? [
+        `--listen-address=${DATA_GATEWAY}`,
+        `--dhcp-range=${DATA_DHCP_RANGE[0]},${DATA_DHCP_RANGE[1]},255.255.255.0,1h`,
+        `--dhcp-leasefile=${run.path(`dnsmasq-${group}.leases`)}`,
+        '--log-dhcp',
+      ]
+    : [];
   const rec = startProcess({
     name: `dnsmasq-${group}`,
     command: 'ip',
@@ -203,6 +321,7 @@ async function startDns(run: Run, group: string, fabric: string, nodes: SimNode[
       '--keep-in-foreground', '--conf-file=/dev/null', '--user=root', '--pid-file',
       '--no-resolv', '--no-hosts', '--bind-interfaces', `--listen-address=${MGMT_GATEWAY}`,
       `--local=/${DNS_ZONE}/`, '--log-facility=-',
+      ...dhcpArgs,
       ...records,
     ],
     log: run.path(`dnsmasq-${group}.log`),
@@ -241,9 +360,10 @@ async function createNodeObjects(run: Run, opts: NodeGroupOptions, nodes: SimNod
             [SIMULATED_LABEL]: 'true',
             'knmstate.io/run': run.id,
             'knmstate.io/group': opts.name,
+            [NODE_MODE_LABEL]: n.mode,
             ...opts.labels,
           },
-          annotations: { [NETNS_ANNOTATION]: n.netns },
+          annotations: { [NETNS_ANNOTATION]: n.netns, ...(n.dbusAddress ? { [DBUS_ADDRESS_ANNOTATION]: n.dbusAddress } : {}) },
         },
       };
       const created = await api.createNode({ body });

@@ -137,6 +137,8 @@ export class Run {
     const recorded = existsSync(this.path('netns')) ? readdirSync(this.path('netns')) : [];
     deleteNetns(new Set([...recorded, ...listNetns().filter((n) => n.startsWith(`${NETNS_PREFIX}${this.id}-`))]));
     rmSync(this.dir, { recursive: true, force: true });
+    // NetworkManager nodes raised a host limit for this run; with the run gone, restore what no run needs.
+    await (await import('./networkmanager.ts')).syncInotifyLeases();
   }
 }
 
