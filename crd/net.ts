@@ -71,11 +71,12 @@ export function interfaceNameProblem(name: string): string | null {
   return null;
 }
 
-/** True for a DNS name usable in a resolver search list (`knmstate.test`, `example.com.`). */
+/** Regex (also used in CEL) of a DNS name: labels of ≤ 63 letters, digits, `-`, `_`; optional final dot. */
+export const DNS_NAME_PATTERN = '^[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?)*\\.?$';
+
+/** True for a DNS name usable in a resolver search list (`knmstate.test`, `example.com.`), ≤ 253 characters. */
 export function isDnsName(s: string): boolean {
-  const name = s.endsWith('.') ? s.slice(0, -1) : s;
-  if (name.length === 0 || name.length > 253) return false;
-  return name.split('.').every((l) => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(l));
+  return s.length <= 254 && new RegExp(DNS_NAME_PATTERN).test(s);
 }
 
 /** True for a MAC address: 6 (Ethernet) or 20 (InfiniBand) colon-separated hex octets. */

@@ -8,10 +8,10 @@
  * the apiserver rejects; test/api checks both against the same table of invalid manifests.
  */
 import { z } from 'zod';
-import { conditionSchema, dateTime, doc, objectMeta, freeForm, type ResourceRef } from './schema.ts';
+import { celString, conditionSchema, dateTime, doc, objectMeta, freeForm, type ResourceRef } from './schema.ts';
 import { DURATION_PATTERN, PERCENT_PATTERN, parseDuration } from './quantities.ts';
 import { isLabelValue, isQualifiedName, QUALIFIED_NAME_PATTERN, LABEL_VALUE_PATTERN } from './labels.ts';
-import { isDnsName } from './net.ts';
+import { DNS_NAME_PATTERN, isDnsName } from './net.ts';
 
 /** Group/version/plural of NodeNetworkConfigurationPolicy (storage version v1), for CustomObjectsApi. */
 export const NNCP = {
@@ -39,26 +39,28 @@ export type NncpCondition = z.infer<typeof nncpCondition>;
 // ---------------------------------------------------------------------------------------------
 // Shared value types
 
-const INT_OR_PERCENT_RULE = "type(self) == int ? self >= 0 : self.matches('" + PERCENT_PATTERN + "')";
 const INT_OR_PERCENT_MESSAGE = 'must be an integer >= 0 or a percentage "N%" with N in 0-100';
 
-/** int-or-string count (`3`, `"50%"`), validated like {@link parseIntOrPercent}. */
-function intOrPercent(description: string, opts: { minCount?: number; minPercent?: number } = {}) {
-  const minCount = opts.minCount ?? 0;
-  const minPercent = opts.minPercent ?? 0;
-  const rule =
-    minCount === 0 && minPercent === 0
-      ? INT_OR_PERCENT_RULE
-      : `type(self) == int ? self >= ${minCount} : (self.matches('${PERCENT_PATTERN}') && int(self.replace('%', '')) >= ${minPercent})`;
-  const message = minCount === 0 && minPercent === 0 ? INT_OR_PERCENT_MESSAGE : `must be an integer >= ${minCount} or a percentage "N%" with N in ${minPercent}-100`;
-  const schema = z.union([z.int().min(minCount), z.string().regex(new RegExp(PERCENT_PATTERN)).refine((s) => Number(s.slice(0, -1)) >= minPercent)]).meta({ intOrString: true });
+/** Regex of a percentage of at least 1%. */
+const POSITIVE_PERCENT_PATTERN = '^(100|[1-9][0-9]?)%$';
+
+/**
+ * int-or-string count (`3`, `"50%"`), validated like {@link parseIntOrPercent}; with `positive`,
+ * at least 1 node or 1%.
+ */
+function intOrPercent(description: string, opts: { positive?: boolean } = {}) {
+  const min = opts.positive ? 1 : 0;
+  const pattern = opts.positive ? POSITIVE_PERCENT_PATTERN : PERCENT_PATTERN;
+  const rule = `type(self) == int ? self >= ${min} : self.matches(${celString(pattern)})`;
+  const message = opts.positive ? 'must be an integer >= 1 or a percentage "N%" with N in 1-100' : INT_OR_PERCENT_MESSAGE;
+  const schema = z.union([z.int().min(min), z.string().max(4).regex(new RegExp(pattern))]);
   return doc(schema, description, { 'x-kubernetes-validations': [{ rule, message }] });
 }
 
 /** A duration string within [min, max], validated in CEL and in TypeScript alike. */
 function duration(description: string, min: string, max: string, extra: string[] = []) {
   const allowed = extra.map((e) => `self == '${e}' || `).join('');
-  const rule = `${allowed}(self.matches('${DURATION_PATTERN}') && duration(self) >= duration('${min}') && duration(self) <= duration('${max}'))`;
+  const rule = `${allowed}(self.matches(${celString(DURATION_PATTERN)}) && duration(self) >= duration('${min}') && duration(self) <= duration('${max}'))`;
   const alt = extra.length ? ` or ${extra.map((e) => `"${e}"`).join(', ')}` : '';
   const message = `must be a duration like "30s", "5m" or "1h30m" (units ms, s, m, h) between ${min} and ${max}${alt}`;
   const schema = z
@@ -112,7 +114,7 @@ export const ANNOTATION_APPROVED_WAVE = 'nmstate.io/rollout-approved-wave';
 const wave = z.object({
   nodes: intOrPercent(
     'How many nodes this wave takes: a count (>= 1) or a percentage (1%-100%) of the matching nodes, rounded up, at least 1. Waves take nodes in rollout order; nodes left after the last wave form one final wave. A wave that finds no nodes left is skipped.',
-    { minCount: 1, minPercent: 1 },
+    { positive: true },
   ),
   pause: duration(
     'What happens after this wave succeeds, before the next wave starts: a duration ("10m") to soak, or "manual" to wait for approval (annotation nmstate.io/rollout-approved-wave >= this wave\'s 1-based number). Absent: the next wave starts at once. Ignored after the last wave.',
@@ -125,7 +127,7 @@ const wave = z.object({
 const orderKey = z
   .object({
     label: doc(z.string().max(317).refine(isQualifiedName, 'must be a valid label key (qualified name)'), 'Sort by the value of this node label (nodes without it sort last).', {
-      'x-kubernetes-validations': [{ rule: `self.matches('${QUALIFIED_NAME_PATTERN}')`, message: 'must be a valid label key (qualified name)' }],
+      'x-kubernetes-validations': [{ rule: `self.matches(${celString(QUALIFIED_NAME_PATTERN)})`, message: 'must be a valid label key (qualified name)' }],
     }).optional(),
     field: doc(z.enum(['name']), 'Sort by this node field; only "name" is supported.').optional(),
     descending: doc(z.boolean(), 'Reverse this key. Default false (ascending, byte order).').optional(),
@@ -142,11 +144,11 @@ const REQUIREMENT_VALUES_MESSAGE = 'values must fit the operator: In/NotIn need 
 const selectorRequirement = z
   .object({
     key: doc(z.string().max(317).refine(isQualifiedName, 'must be a valid label key (qualified name)'), 'The node label key the requirement applies to.', {
-      'x-kubernetes-validations': [{ rule: `self.matches('${QUALIFIED_NAME_PATTERN}')`, message: 'must be a valid label key (qualified name)' }],
+      'x-kubernetes-validations': [{ rule: `self.matches(${celString(QUALIFIED_NAME_PATTERN)})`, message: 'must be a valid label key (qualified name)' }],
     }),
     operator: doc(z.enum(SELECTOR_OPERATORS), 'In, NotIn, Exists, DoesNotExist, Gt or Lt (Gt/Lt compare one integer value).'),
-    values: doc(z.array(z.string().max(63).refine(isLabelValue, 'must be valid label values')).max(64), 'Values for In/NotIn (at least one), one integer for Gt/Lt, none for Exists/DoesNotExist.', {
-      'x-kubernetes-validations': [{ rule: `self.all(v, v.matches('${LABEL_VALUE_PATTERN}'))`, message: 'values must be valid label values' }],
+    values: doc(z.array(z.string().max(63).refine(isLabelValue, 'must be valid label values')).max(32), 'Values for In/NotIn (at least one), one integer for Gt/Lt, none for Exists/DoesNotExist.', {
+      'x-kubernetes-validations': [{ rule: `self.all(v, v.matches(${celString(LABEL_VALUE_PATTERN)}))`, message: 'values must be valid label values' }],
     }).optional(),
   })
   .refine((r) => requirementValuesProblem(r.operator, r.values) === null, { message: REQUIREMENT_VALUES_MESSAGE });
@@ -187,11 +189,11 @@ const rollout = z.object({
     z
       .array(
         z.object({
-          matchExpressions: doc(z.array(requirementDoc).min(1).max(32), 'Requirements that must all hold (AND).'),
+          matchExpressions: doc(z.array(requirementDoc).min(1).max(16), 'Requirements that must all hold (AND).'),
         }),
       )
       .min(1)
-      .max(16),
+      .max(8),
     'Set-based node selection (as in node affinity): a node matches when any term matches (OR); a term matches when all its requirements hold. Combined with spec.nodeSelector by AND. Absent: spec.nodeSelector alone decides.',
   ).optional(),
 });
@@ -221,7 +223,7 @@ const probes = doc(
     dns: doc(
       probe('DNS', 'before the change (to select it) and after it.').extend({
         host: doc(z.string().max(253).refine(isDnsName, 'must be a DNS name'), 'Name to resolve through each configured name server. Default root-servers.net (an NS lookup).', {
-          'x-kubernetes-validations': [{ rule: "self.matches('^([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?)(\\\\.[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?)*\\\\.?$')", message: 'must be a DNS name' }],
+          'x-kubernetes-validations': [{ rule: `self.matches(${celString(DNS_NAME_PATTERN)})`, message: 'must be a DNS name' }],
         }).optional(),
       }),
       'Resolves a name through the configured name servers. Selected only if it passes before the change.',
@@ -244,7 +246,7 @@ const nodeSelector = doc(
   "Selector which must match a node's labels (equality of every key/value pair) for the policy to be applied to that node. Empty or absent: every node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/",
   {
     maxProperties: 256,
-    'x-kubernetes-validations': [{ rule: `self.all(k, k.matches('${QUALIFIED_NAME_PATTERN}') && (!k.contains('/') || k.indexOf('/') <= 253))`, message: 'nodeSelector keys must be valid qualified names' }],
+    'x-kubernetes-validations': [{ rule: `self.all(k, k.matches(${celString(QUALIFIED_NAME_PATTERN)}) && (!k.contains('/') || k.indexOf('/') <= 253))`, message: 'nodeSelector keys must be valid qualified names' }],
   },
 );
 

@@ -16,6 +16,11 @@ export interface CelRule {
   optionalOldSelf?: boolean;
 }
 
+/** Quotes `s` as a CEL single-quoted string literal (backslashes and quotes escaped). */
+export function celString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 /** What a field's metadata may add to its generated OpenAPI schema. */
 export interface OpenApiExtras {
   'x-kubernetes-validations'?: CelRule[];

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { startCluster } from './cluster/cluster.ts';
 import { printAccess } from './cluster/print.ts';
+import { installCrds } from './cluster/crds.ts';
 import { defaultNodeMode, parseNodeMode } from './cluster/nodes.ts';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '6' }, mode: { type: 'string' } } });
@@ -31,6 +32,7 @@ process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
 try {
+  await installCrds(cluster.info.kube.kubeconfig);
   const group = await cluster.addNodes({ name: 'worker', count, mode });
   printAccess(cluster, group);
   console.log(`\ncontrol plane + ${count} nodes ready in ${((performance.now() - t0) / 1000).toFixed(1)} s. Ctrl-C to tear down.`);

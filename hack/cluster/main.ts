@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { Run, sweepStaleRuns } from './run.ts';
 import { isAlive } from './proc.ts';
 import { startCluster } from './cluster.ts';
+import { installCrds } from './crds.ts';
 import { printAccess } from './print.ts';
 import { defaultNodeMode, parseNodeMode, setRunNodeMode } from './nodes.ts';
 
@@ -35,6 +36,7 @@ switch (cmd) {
     const mode = values.mode ? parseNodeMode(values.mode, '--mode') : defaultNodeMode();
     const cluster = await startCluster({ id: values.id, ownerPid: null, temporal: { ui: values.ui } });
     try {
+      await installCrds(cluster.info.kube.kubeconfig);
       setRunNodeMode(cluster.run, mode);
       const group = await cluster.addNodes({ name: 'worker', count: Number(values.nodes), mode });
       printAccess(cluster, group);
