@@ -11,3 +11,4 @@ export * from './desired-state.ts';
 export * from './quantities.ts';
 export * from './labels.ts';
 export * from './net.ts';
+export * from './rollout.ts';
