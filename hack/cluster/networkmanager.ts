@@ -555,8 +555,24 @@ export async function syncInotifyLeases(): Promise<void> {
   }
 }
 
-/** The value fs.inotify.max_user_instances had before knmstate raised it (undefined when not raised). */
-export function inotifyOriginal(): number | undefined {
+/**
+ * The lease book as it stands: the limit now, the value before knmstate raised it (undefined when
+ * not raised) and the instances leased by live runs. Consistent when `value === original + leased`,
+ * or when nothing is leased and `original` is undefined.
+ */
+export function inotifyLeaseState(): { value: number; original: number | undefined; leased: number } {
   const f = join(INOTIFY_LEASE_DIR, 'original');
-  return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
+  const original = existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
+  let leased = 0;
+  if (existsSync(INOTIFY_LEASE_DIR)) {
+    for (const l of readdirSync(INOTIFY_LEASE_DIR).filter((x) => x.endsWith('.lease'))) {
+      try {
+        const lease = JSON.parse(readFileSync(join(INOTIFY_LEASE_DIR, l), 'utf8')) as InotifyLease;
+        if (existsSync(join(lease.runDir, 'run.json'))) leased += lease.instances;
+      } catch {
+        /* removed meanwhile */
+      }
+    }
+  }
+  return { value: readInstances(), original, leased };
 }
