@@ -286,7 +286,7 @@ export type ProbesSpec = NonNullable<NncpSpec['probes']>;
 // status
 
 /** Longest `lastError` of a node entry; writers must truncate (see {@link truncateError}). */
-export const NODE_ERROR_MAX_LENGTH = 512;
+export const NODE_ERROR_MAX_LENGTH = 256;
 /** Longest `status.rollout.message`. */
 export const ROLLOUT_MESSAGE_MAX_LENGTH = 2048;
 /** Most node entries in `status.rollout.nodes` (Kubernetes supports 5000 nodes per cluster). */
@@ -376,4 +376,34 @@ export type NodeNetworkConfigurationPolicy = z.infer<typeof nodeNetworkConfigura
 /** Truncates an error for `status.rollout.nodes[].lastError` (keeps the head, marks the cut). */
 export function truncateError(message: string, max = NODE_ERROR_MAX_LENGTH): string {
   return message.length <= max ? message : `${message.slice(0, max - 1)}…`;
+}
+
+/**
+ * Size budget for an NNCP status, well under the apiserver's 1.5 MiB request limit (the spec and
+ * metadata share that limit). A 1000-node status is ~140 KB typically and ~470 KB in the worst case
+ * (see crd/README.md); only thousands of failed nodes with long errors come near this budget.
+ */
+export const STATUS_BUDGET_BYTES = 1_000_000;
+
+/**
+ * Keeps a status within {@link STATUS_BUDGET_BYTES}: when it is larger, node errors are cut to 64
+ * characters, then dropped (the full text stays in each node's enactment). Returns a new object.
+ */
+export function fitStatus(status: NncpStatus, budget = STATUS_BUDGET_BYTES): NncpStatus {
+  const size = (s: NncpStatus): number => new TextEncoder().encode(JSON.stringify(s)).length;
+  if (size(status) <= budget || !status.rollout?.nodes) return status;
+  const withErrors = (f: (e: string) => string | undefined): NncpStatus => ({
+    ...status,
+    rollout: {
+      ...status.rollout!,
+      nodes: status.rollout!.nodes!.map((n) => {
+        if (n.lastError === undefined) return n;
+        const { lastError, ...rest } = n;
+        const e = f(lastError);
+        return e === undefined ? rest : { ...rest, lastError: e };
+      }),
+    },
+  });
+  const short = withErrors((e) => truncateError(e, 64));
+  return size(short) <= budget ? short : withErrors(() => undefined);
 }
