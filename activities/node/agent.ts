@@ -1,0 +1,710 @@
+/**
+ * One node's agent logic: the apply protocol with probes and exact rollback, revert, show, plan,
+ * and crash recovery through the journal. {@link createNodeActivities} exposes it as the four
+ * Temporal activities of the node's task queue.
+ *
+ * applyNodeState, step by step (upstream's per-node protocol, pkg/client/client.go, plus a journal):
+ *  0. recover: an attempt a crash left half-done is finished (it had committed) or undone first;
+ *  1. validate the desired state (knmstate's checks; field paths and rules);
+ *  2. snapshot: `nmstatectl show`; render captures with `nmstatectl policy` against it;
+ *  3. select probes: ping and dns only if they pass now; api-server and node-readiness always;
+ *  4. NetworkManager mode: roll back a leftover checkpoint;
+ *  5. journal the attempt (snapshot + rendered state), then apply (NM: `--no-commit --timeout`);
+ *  6. run the selected probes;
+ *  7. all pass: commit (NM) and record the snapshot for revertNodeState; a probe fails: roll back
+ *     (NM: `nmstatectl rollback`; kernel: restore the snapshot) and probe again so the node settles;
+ *  8. any failure after the node was touched: put back, check the result equals the snapshot
+ *     (ignoring runtime-only fields), and fail with the difference if it does not.
+ * Mutations of one node are serialised; reads (show, plan) run alongside. The activity heartbeats
+ * throughout and, when cancelled, puts the node back before it rethrows the cancellation.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { validateDesiredState } from '../../crd/desired-state.ts';
+import { NmstateCommandError } from '../nmstate/errors.ts';
+import type { NmstateDriver } from '../nmstate/driver.ts';
+import type { CapturedStates, CommandTiming, NetworkState } from '../nmstate/types.ts';
+import { filterNetworkState } from '../nns/filter.ts';
+import {
+  CaptureRenderFailed,
+  InvalidDesiredState,
+  NmstateFailed,
+  NmstateTimeout,
+  ProbeFailed,
+  RollbackFailed,
+  UnsupportedDesiredState,
+  VerificationFailed,
+  type NodeErrorType,
+} from './errors.ts';
+import type { InflightRecord, Journal } from './journal.ts';
+import { DEFAULT_PROBE_SETTINGS, execDnsLookup, inProcessDnsLookup, probeFailureMessage, runProbes, selectProbes, type DnsLookup, type ProbeContext, type ProbeSettings } from './probes.ts';
+import { compareStates, diffSummary, fullScope, isEmptyState, lostLinkLocal, normalizeState, restoreState, scopeOf, withDefaultBridgeVlan } from './state.ts';
+import type {
+  ApplyDurations,
+  ApplyFailureDetails,
+  ApplyNodeStateInput,
+  ApplyNodeStateResult,
+  NodeActivities,
+  PlanNodeInput,
+  PlanNodeResult,
+  ProbeOptions,
+  ProbeReport,
+  RecoveryReport,
+  RevertNodeStateInput,
+  RevertNodeStateResult,
+  ShowNodeStateInput,
+  ShowNodeStateResult,
+} from './types.ts';
+
+/** What a node agent needs. */
+export interface NodeAgentDeps {
+  /** Kubernetes node name; the agent serves `knmstate.node.<node>`. */
+  node: string;
+  driver: NmstateDriver;
+  journal: Journal;
+  /** For the api-server and node-readiness probes (a fresh client per probe). */
+  kubeConfig: KubeConfig;
+  /** @default 'ping' */
+  pingBin?: string;
+  /** iproute2 `ip`, to put back IPv6 link-local addresses in kernel mode. @default 'ip' */
+  ipBin?: string;
+  /** @default in-process for a host node, the dns-lookup helper inside the namespace for a simulated node */
+  dnsLookup?: DnsLookup;
+  /** Defaults for every apply (an apply's `probes` input overrides them). */
+  probes?: Partial<ProbeSettings>;
+  /**
+   * Inject upstream's default VLAN trunk on linux-bridge ports without `vlan`.
+   * @default true in NetworkManager mode, false in kernel mode (which cannot apply it)
+   */
+  defaultBridgeVlan?: boolean;
+  logger?: Logger;
+  /** Called after the node's state changed (apply, rollback, revert), e.g. to refresh NodeNetworkState. */
+  onStateChanged?: (reason: string) => unknown;
+  /** @default 1000 */
+  heartbeatIntervalMs?: number;
+}
+
+type Obj = Record<string, unknown>;
+
+const applyInputSchema = z.object({
+  policy: z.string().min(1, 'is required'),
+  generation: z.number().int().min(0),
+  desiredState: z.record(z.string(), z.unknown()),
+  capture: z.record(z.string(), z.string()).optional(),
+  capturedStates: z.record(z.string(), z.unknown()).optional(),
+  probes: z
+    .object({
+      timeoutSeconds: z.number().positive().optional(),
+      selectTimeoutSeconds: z.number().min(0).optional(),
+      intervalMs: z.number().int().min(10).optional(),
+      dnsHost: z.string().min(1).optional(),
+      disabled: z.array(z.enum(['ping', 'dns', 'api-server', 'node-readiness'])).optional(),
+    })
+    .strict()
+    .optional(),
+});
+const revertInputSchema = z.object({ policy: z.string().min(1, 'is required'), generation: z.number().int().min(0) });
+const planInputSchema = z.object({
+  desiredState: z.record(z.string(), z.unknown()),
+  capture: z.record(z.string(), z.string()).optional(),
+  capturedStates: z.record(z.string(), z.unknown()).optional(),
+});
+
+const msSince = (t: number): number => Math.round(performance.now() - t);
+const sum = (ts: CommandTiming[]): number => Math.round(ts.reduce((a, t) => a + t.durationMs, 0));
+
+/** The activity context, when running inside one. */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Heartbeats at a steady pace and on every phase change (Temporal throttles what it sends). */
+class Heartbeat {
+  readonly #ctx: Context | undefined;
+  #details: Obj;
+  readonly #timer: NodeJS.Timeout | undefined;
+
+  constructor(ctx: Context | undefined, intervalMs: number, details: Obj) {
+    this.#ctx = ctx;
+    this.#details = details;
+    if (ctx) {
+      ctx.heartbeat(details);
+      this.#timer = setInterval(() => ctx.heartbeat(this.#details), intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  phase(phase: string): void {
+    this.#details = { ...this.#details, phase };
+    this.#ctx?.heartbeat(this.#details);
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+}
+
+function problemsOf(issues: readonly z.core.$ZodIssue[], prefix: string): { path: string; rule: string; message: string }[] {
+  return issues.map((i) => {
+    const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+    return { path, rule: i.code, message: `${path}: ${i.message}` };
+  });
+}
+
+/** The per-node agent; see the module comment for the protocol. */
+export class NodeAgent {
+  readonly node: string;
+  readonly driver: NmstateDriver;
+  readonly journal: Journal;
+  readonly #deps: NodeAgentDeps;
+  readonly #log: Logger | undefined;
+  readonly #probeDefaults: ProbeSettings;
+  readonly #dnsLookup: DnsLookup;
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: NodeAgentDeps) {
+    this.node = deps.node;
+    this.driver = deps.driver;
+    this.journal = deps.journal;
+    this.#deps = deps;
+    this.#log = deps.logger;
+    this.#probeDefaults = { ...DEFAULT_PROBE_SETTINGS, ...deps.probes };
+    this.#dnsLookup = deps.dnsLookup ?? (deps.driver.exec.netns ? execDnsLookup(deps.driver.exec) : inProcessDnsLookup);
+  }
+
+  /** The four activities, bound to this node. */
+  activities(): NodeActivities {
+    return {
+      applyNodeState: (input) => this.apply(input),
+      revertNodeState: (input) => this.revert(input),
+      showNodeState: (input) => this.show(input),
+      planNode: (input) => this.plan(input),
+    };
+  }
+
+  /** Runs node mutations one at a time. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(fn, fn);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  #fail(type: NodeErrorType, details: ApplyFailureDetails, cause?: unknown): ApplicationFailure {
+    const nonRetryable = type === InvalidDesiredState || type === UnsupportedDesiredState || type === CaptureRenderFailed || type === RollbackFailed;
+    this.#log?.warn({ node: this.node, policy: details.policy, generation: details.generation, type, rolledBack: details.rolledBack, remaining: details.remainingDifferences }, details.message);
+    return ApplicationFailure.create({ message: details.message, type, nonRetryable, details: [details], ...(cause instanceof Error ? { cause } : {}) });
+  }
+
+  #probeSettings(o: ProbeOptions | undefined): ProbeSettings {
+    const d = this.#probeDefaults;
+    return {
+      timeoutMs: o?.timeoutSeconds !== undefined ? o.timeoutSeconds * 1000 : d.timeoutMs,
+      selectTimeoutMs: o?.selectTimeoutSeconds !== undefined ? o.selectTimeoutSeconds * 1000 : d.selectTimeoutMs,
+      intervalMs: o?.intervalMs ?? d.intervalMs,
+      dnsHost: o?.dnsHost ?? d.dnsHost,
+      disabled: [...new Set([...d.disabled, ...(o?.disabled ?? [])])],
+    };
+  }
+
+  #probeContext(timings: CommandTiming[]): ProbeContext {
+    return {
+      node: this.node,
+      exec: this.driver.exec,
+      show: () => this.driver.show({ timings }),
+      pingBin: this.#deps.pingBin ?? 'ping',
+      dnsLookup: this.#dnsLookup,
+      kubeConfig: this.#deps.kubeConfig,
+    };
+  }
+
+  async #notify(reason: string): Promise<void> {
+    if (!this.#deps.onStateChanged) return;
+    try {
+      await Promise.race([Promise.resolve(this.#deps.onStateChanged(reason)), delay(5_000, undefined, { ref: false })]);
+    } catch (err) {
+      this.#log?.warn({ node: this.node, err }, 'state-change notification failed');
+    }
+  }
+
+  /**
+   * Puts the node back to `target` within the scope of `desired` (the whole state without it):
+   * applies the restore state (kernel: without nmstate's verification), puts back IPv6 link-local
+   * addresses the kernel-mode apply dropped, and compares; a second round if something remains.
+   * Returns the actions taken and the differences left (empty = clean).
+   */
+  async restore(target: NetworkState, desired: NetworkState | undefined, timings: CommandTiming[] = []): Promise<{ actions: string[]; differences: string[] }> {
+    const before = normalizeState(target);
+    const scope = desired ? scopeOf(desired, before) : fullScope();
+    const actions: string[] = [];
+    let differences: string[] = [];
+    for (let round = 1; round <= 2; round++) {
+      let now = normalizeState(await this.driver.show({ timings }));
+      const plan = restoreState(before, now, scope);
+      if (!isEmptyState(plan.state)) {
+        try {
+          await this.driver.apply(plan.state, { timings, commit: true, noVerify: this.driver.mode === 'kernel' });
+        } catch (err) {
+          actions.push(`round ${round}: restore apply failed: ${(err as Error).message}`);
+        }
+        actions.push(...plan.actions);
+        now = normalizeState(await this.driver.show({ timings }));
+      }
+      if (this.driver.mode === 'kernel') {
+        const lost = lostLinkLocal(before, now, scope);
+        for (const { iface, address } of lost) {
+          const r = await this.driver.exec.run(this.#deps.ipBin ?? 'ip', ['-6', 'addr', 'add', address, 'dev', iface, 'scope', 'link'], { timeoutMs: 10_000 });
+          actions.push(`re-add link-local ${address} on ${iface}${r.exitCode === 0 ? '' : `: ${r.stderr.trim()}`}`);
+        }
+        if (lost.length) now = normalizeState(await this.driver.show({ timings }));
+      }
+      differences = compareStates(before, now, scope);
+      if (!differences.length) break;
+    }
+    return { actions, differences };
+  }
+
+  /** Waits for an nmstatectl a killed agent left running (same PID in the journal), killing it after a grace time. */
+  async #waitForOrphan(pid: number): Promise<void> {
+    const bin = basename(this.driver.binary);
+    const isOurs = (): boolean => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => basename(a) === bin);
+      } catch {
+        return false;
+      }
+    };
+    const deadline = performance.now() + 60_000;
+    if (isOurs()) this.#log?.warn({ node: this.node, pid }, 'waiting for the nmstatectl a previous agent left running');
+    while (isOurs() && performance.now() < deadline) await delay(100);
+    if (isOurs()) {
+      this.#log?.warn({ node: this.node, pid }, 'killing the leftover nmstatectl');
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      while (isOurs()) await delay(50);
+    }
+  }
+
+  /**
+   * Finishes or undoes an attempt a crash left half-done (the journal's inflight record): an apply
+   * that had committed is completed; anything else is put back to its snapshot (NetworkManager:
+   * rollback of the leftover checkpoint first); an interrupted revert is completed. Throws
+   * RollbackFailed when the node cannot be put back (the record stays for the next try).
+   */
+  recover(): Promise<RecoveryReport | undefined> {
+    return this.#exclusive(() => this.#recover());
+  }
+
+  async #recover(timings: CommandTiming[] = []): Promise<RecoveryReport | undefined> {
+    const rec = await this.journal.readInflight();
+    if (!rec) return undefined;
+    this.#log?.warn({ node: this.node, op: rec.op, policy: rec.policy, generation: rec.generation, phase: rec.phase, agentPid: rec.agentPid }, 'recovering a half-done attempt');
+    if (rec.childPid) await this.#waitForOrphan(rec.childPid);
+    const base = { op: rec.op, policy: rec.policy, generation: rec.generation, phase: rec.phase };
+    if (rec.op === 'apply' && rec.phase === 'committed') {
+      await this.journal.recordApplied({ policy: rec.policy, generation: rec.generation, appliedAt: rec.updatedAt, snapshot: rec.target, desired: rec.desired });
+      await this.journal.clearInflight();
+      return { ...base, action: 'finished', actions: [], differences: [] };
+    }
+    const actions: string[] = [];
+    if (this.driver.mode === 'networkmanager' && rec.op === 'apply') {
+      const rolledBack = await this.driver.rollbackLeftover({ timings });
+      if (rolledBack) actions.push('rolled back the leftover NetworkManager checkpoint');
+      else if (rec.phase === 'committing') {
+        // No checkpoint left: it was committed (or NetworkManager's timeout rolled it back). Equal to the snapshot = rolled back.
+        const now = normalizeState(await this.driver.show({ timings }));
+        const before = normalizeState(rec.target);
+        if (compareStates(before, now, scopeOf(rec.desired, before)).length) {
+          await this.journal.recordApplied({ policy: rec.policy, generation: rec.generation, appliedAt: rec.updatedAt, snapshot: rec.target, desired: rec.desired });
+          await this.journal.clearInflight();
+          return { ...base, action: 'finished', actions: ['the checkpoint had been committed'], differences: [] };
+        }
+      }
+    }
+    await this.journal.writeInflight({ ...rec, phase: 'restoring', childPid: undefined });
+    const r = await this.restore(rec.target, rec.desired, timings);
+    actions.push(...r.actions);
+    const report: RecoveryReport = { ...base, action: 'undone', actions, differences: r.differences };
+    if (r.differences.length) {
+      throw this.#fail(RollbackFailed, {
+        node: this.node,
+        policy: rec.policy,
+        generation: rec.generation,
+        type: RollbackFailed,
+        message: `could not put node ${this.node} back after an interrupted ${rec.op} of ${rec.policy} generation ${rec.generation}: ${r.differences.join('; ')} (journal ${this.journal.dir}/inflight.json kept)`,
+        rolledBack: true,
+        restoreActions: actions,
+        remainingDifferences: r.differences,
+        recovered: report,
+      });
+    }
+    if (rec.op === 'revert') await this.journal.removeApplied(rec.policy, rec.generation);
+    await this.journal.clearInflight();
+    this.#log?.info({ node: this.node, ...base, actions }, 'half-done attempt put back');
+    await this.#notify('recovery');
+    return report;
+  }
+
+  /** Renders captures against `current` (only when the state has captures or templates). */
+  async #render(input: { desiredState: NetworkState; capture?: Record<string, string> | undefined; capturedStates?: CapturedStates | undefined }, current: NetworkState, timings: CommandTiming[], ids: { policy: string; generation: number }): Promise<{ state: NetworkState; capturedStates: CapturedStates }> {
+    const hasCapture = !!input.capture && Object.keys(input.capture).length > 0;
+    let out: { state: NetworkState; capturedStates: CapturedStates } = { state: input.desiredState, capturedStates: {} };
+    if (hasCapture || JSON.stringify(input.desiredState).includes('{{')) {
+      try {
+        out = await this.driver.renderPolicy({ capture: input.capture ?? {}, desiredState: input.desiredState, current, ...(input.capturedStates ? { capturedStates: input.capturedStates } : {}) }, { timings });
+      } catch (err) {
+        if (!(err instanceof NmstateCommandError)) throw err;
+        throw this.#fail(CaptureRenderFailed, { node: this.node, ...ids, type: CaptureRenderFailed, message: `failure generating desiredState and capturedStates: ${err.parsed.message}`, rolledBack: false }, err);
+      }
+    }
+    const vlan = this.#deps.defaultBridgeVlan ?? this.driver.mode === 'networkmanager';
+    return { state: vlan ? withDefaultBridgeVlan(out.state) : out.state, capturedStates: out.capturedStates };
+  }
+
+  #validate(state: unknown, ids: { policy: string; generation: number }, what: string): void {
+    const problems = validateDesiredState(state);
+    if (problems.length) {
+      throw this.#fail(InvalidDesiredState, { node: this.node, ...ids, type: InvalidDesiredState, message: `invalid ${what}: ${problems.map((p) => p.message).join('; ')}`, problems, rolledBack: false });
+    }
+  }
+
+  /** Maps an nmstatectl failure of `apply` to the activity failure type. */
+  static failureType(err: unknown): NodeErrorType {
+    if (!(err instanceof NmstateCommandError)) return NmstateFailed;
+    switch (err.parsed.class) {
+      case 'invalid-input':
+        return InvalidDesiredState;
+      case 'unsupported':
+        return UnsupportedDesiredState;
+      case 'capture':
+        return CaptureRenderFailed;
+      case 'verification':
+        return VerificationFailed;
+      case 'timeout':
+        return NmstateTimeout;
+      default:
+        return NmstateFailed;
+    }
+  }
+
+  /** Undoes the journalled attempt `rec` (NM: checkpoint rollback; kernel: restore) and checks the result. */
+  async #undo(rec: InflightRecord, timings: CommandTiming[], nmRollback: boolean): Promise<{ actions: string[]; differences: string[] }> {
+    await this.journal.writeInflight({ ...rec, phase: 'restoring', childPid: undefined });
+    const actions: string[] = [];
+    if (this.driver.mode === 'networkmanager' && nmRollback) {
+      try {
+        await this.driver.rollback({ timings });
+        actions.push('nmstatectl rollback');
+      } catch (err) {
+        if (!(err instanceof NmstateCommandError && err.parsed.class === 'no-checkpoint')) actions.push(`nmstatectl rollback failed: ${(err as Error).message}`);
+      }
+    }
+    const r = await this.restore(rec.target, rec.desired, timings);
+    actions.push(...r.actions);
+    if (!r.differences.length) await this.journal.clearInflight();
+    await this.#notify('rollback');
+    return { actions, differences: r.differences };
+  }
+
+  /** applyNodeState; see the module comment. */
+  async apply(raw: ApplyNodeStateInput): Promise<ApplyNodeStateResult> {
+    const parsed = applyInputSchema.safeParse(raw);
+    const ids = { policy: String(raw?.policy ?? ''), generation: Number(raw?.generation ?? -1) };
+    if (!parsed.success) {
+      const problems = problemsOf(parsed.error.issues, '');
+      throw this.#fail(InvalidDesiredState, { node: this.node, ...ids, type: InvalidDesiredState, message: `invalid applyNodeState input: ${problems.map((p) => p.message).join('; ')}`, problems, rolledBack: false });
+    }
+    const input = parsed.data as ApplyNodeStateInput;
+    this.#validate(input.desiredState, ids, 'desiredState');
+    const ctx = activityContext();
+    const signal = ctx?.cancellationSignal;
+    const hb = new Heartbeat(ctx, this.#deps.heartbeatIntervalMs ?? 1_000, { node: this.node, policy: input.policy, generation: input.generation, phase: 'queued' });
+    try {
+      return await this.#exclusive(() => this.#apply(input, hb, signal));
+    } finally {
+      hb.stop();
+    }
+  }
+
+  async #apply(input: ApplyNodeStateInput, hb: Heartbeat, signal: AbortSignal | undefined): Promise<ApplyNodeStateResult> {
+    const t0 = performance.now();
+    const ids = { policy: input.policy, generation: input.generation };
+    const timings: CommandTiming[] = [];
+    const probeTimings: CommandTiming[] = [];
+    const d: ApplyDurations = { totalMs: 0, renderMs: 0, probeSelectMs: 0, applyMs: 0, probeMs: 0, commitMs: 0, restoreMs: 0, nmstatectlMs: 0, overheadMs: 0 };
+    const finish = (): ApplyDurations => {
+      d.totalMs = msSince(t0);
+      d.nmstatectlMs = sum(timings);
+      d.overheadMs = Math.max(0, d.totalMs - d.nmstatectlMs - d.probeSelectMs - d.probeMs);
+      return d;
+    };
+    const cancelled = (): never => {
+      throw signal?.reason instanceof Error ? signal.reason : new Error('cancelled');
+    };
+
+    hb.phase('recover');
+    const recovered = await this.#recover(timings);
+    const alreadyApplied = !!(await this.journal.findApplied(input.policy, input.generation));
+
+    hb.phase('render');
+    let t = performance.now();
+    const snapshot = await this.driver.show({ timings });
+    const { state: rendered, capturedStates } = await this.#render(input, snapshot, timings, ids);
+    this.#validate(rendered, ids, 'rendered desiredState');
+    d.renderMs = msSince(t);
+    const base = { node: this.node, ...ids, mode: this.driver.mode, renderedState: rendered, capturedStates, ...(recovered ? { recovered } : {}), ...(alreadyApplied ? { alreadyApplied } : {}) };
+    if (isEmptyState(rendered)) {
+      this.#log?.info({ node: this.node, ...ids }, 'Ignoring empty desired state');
+      return { ...base, outcome: 'empty', probes: [], durations: finish(), diff: diffSummary(snapshot, rendered), nmstateOutput: '' };
+    }
+    const diff = diffSummary(snapshot, rendered);
+
+    hb.phase('select-probes');
+    t = performance.now();
+    const settings = this.#probeSettings(input.probes);
+    const probeCtx = this.#probeContext(probeTimings);
+    let probes: ProbeReport[];
+    try {
+      probes = await selectProbes(probeCtx, settings, signal);
+    } catch (err) {
+      if (signal?.aborted) cancelled();
+      throw err;
+    }
+    d.probeSelectMs = msSince(t);
+    if (signal?.aborted) cancelled();
+    if (this.driver.mode === 'networkmanager' && (await this.driver.rollbackLeftover({ timings }))) this.#log?.warn({ node: this.node }, 'rolled back a leftover checkpoint before applying');
+
+    const rec: InflightRecord = {
+      version: 1,
+      id: randomUUID(),
+      op: 'apply',
+      ...ids,
+      mode: this.driver.mode,
+      phase: 'applying',
+      target: snapshot,
+      desired: rendered,
+      capturedStates,
+      agentPid: process.pid,
+      startedAt: new Date().toISOString(),
+      updatedAt: '',
+    };
+    await this.journal.writeInflight(rec);
+    const failAfterTouch = async (type: NodeErrorType, message: string, cause: unknown, nmRollback: boolean): Promise<never> => {
+      hb.phase('rollback');
+      const tr = performance.now();
+      const undo = await this.#undo(rec, timings, nmRollback);
+      d.restoreMs = msSince(tr);
+      const clean = undo.differences.length === 0;
+      const details: ApplyFailureDetails = {
+        node: this.node,
+        ...ids,
+        type: clean ? type : RollbackFailed,
+        message: !clean
+          ? `${message}; putting node ${this.node} back left differences: ${undo.differences.join('; ')}`
+          : undo.actions.length
+            ? `${message} (node ${this.node} put back to its state before the apply)`
+            : `${message} (node ${this.node} unchanged)`,
+        renderedState: rendered,
+        capturedStates,
+        probes,
+        rolledBack: true,
+        restoreActions: undo.actions,
+        remainingDifferences: undo.differences,
+        durations: finish(),
+        ...(recovered ? { recovered } : {}),
+      };
+      throw this.#fail(details.type, details, cause);
+    };
+
+    hb.phase('apply');
+    t = performance.now();
+    let nmstateOutput: string;
+    try {
+      const out = await this.driver.apply(rendered, {
+        timings,
+        onSpawn: (pid) => {
+          void this.journal.writeInflight({ ...rec, childPid: pid }).catch(() => undefined);
+        },
+      });
+      nmstateOutput = out.diff;
+    } catch (err) {
+      d.applyMs = msSince(t);
+      const msg = err instanceof NmstateCommandError ? err.parsed.message : (err as Error).message;
+      // NetworkManager has already rolled back to its own checkpoint when apply fails.
+      return failAfterTouch(NodeAgent.failureType(err), msg, err, false);
+    }
+    d.applyMs = msSince(t);
+    rec.phase = 'applied';
+    await this.journal.writeInflight(rec);
+    const undoThenCancel = async (): Promise<never> => {
+      hb.phase('rollback');
+      const undo = await this.#undo(rec, timings, true);
+      this.#log?.warn({ node: this.node, ...ids, actions: undo.actions, remaining: undo.differences }, 'cancelled after the apply; node put back');
+      return cancelled();
+    };
+    if (signal?.aborted) await undoThenCancel();
+
+    hb.phase('probe');
+    t = performance.now();
+    let failed: ProbeReport[];
+    try {
+      failed = await runProbes(probes, probeCtx, settings, 'after', signal);
+    } catch (err) {
+      d.probeMs = msSince(t);
+      if (signal?.aborted) return undoThenCancel();
+      return failAfterTouch(NmstateFailed, `probing failed: ${(err as Error).message}`, err, true);
+    }
+    d.probeMs = msSince(t);
+    if (failed.length) {
+      const message = probeFailureMessage(failed);
+      hb.phase('rollback');
+      const tr = performance.now();
+      const undo = await this.#undo(rec, timings, true);
+      d.restoreMs = msSince(tr);
+      // Upstream probes again after a rollback so the node settles before the next attempt.
+      await runProbes(probes, probeCtx, settings, 'afterRollback', signal).catch(() => undefined);
+      const clean = undo.differences.length === 0;
+      throw this.#fail(clean ? ProbeFailed : RollbackFailed, {
+        node: this.node,
+        ...ids,
+        type: clean ? ProbeFailed : RollbackFailed,
+        message: clean ? message : `${message}; putting node ${this.node} back left differences: ${undo.differences.join('; ')}`,
+        renderedState: rendered,
+        capturedStates,
+        probes,
+        rolledBack: true,
+        restoreActions: undo.actions,
+        remainingDifferences: undo.differences,
+        durations: finish(),
+        ...(recovered ? { recovered } : {}),
+      });
+    }
+
+    hb.phase('commit');
+    t = performance.now();
+    rec.phase = 'committing';
+    if (this.driver.mode === 'networkmanager') await this.journal.writeInflight(rec);
+    try {
+      await this.driver.commit({ timings });
+    } catch (err) {
+      // Upstream: a failed commit is returned as is; no rollback is possible at that point.
+      d.commitMs = msSince(t);
+      throw this.#fail(NodeAgent.failureType(err), { node: this.node, ...ids, type: NodeAgent.failureType(err), message: `commit failed: ${(err as Error).message}`, renderedState: rendered, capturedStates, probes, rolledBack: false, durations: finish() }, err);
+    }
+    rec.phase = 'committed';
+    await this.journal.writeInflight(rec);
+    await this.journal.recordApplied({ ...ids, appliedAt: new Date().toISOString(), snapshot, desired: rendered });
+    await this.journal.clearInflight();
+    d.commitMs = msSince(t);
+    const durations = finish();
+    this.#log?.info({ node: this.node, ...ids, durations, changes: diff.changes }, 'desired state applied and committed');
+    await this.#notify('apply');
+    return { ...base, outcome: 'applied', probes, durations, diff, nmstateOutput };
+  }
+
+  /** revertNodeState: puts back the snapshot recorded before that policy generation's apply. */
+  async revert(raw: RevertNodeStateInput): Promise<RevertNodeStateResult> {
+    const parsed = revertInputSchema.safeParse(raw);
+    const ids = { policy: String(raw?.policy ?? ''), generation: Number(raw?.generation ?? -1) };
+    if (!parsed.success) {
+      const problems = problemsOf(parsed.error.issues, '');
+      throw this.#fail(InvalidDesiredState, { node: this.node, ...ids, type: InvalidDesiredState, message: `invalid revertNodeState input: ${problems.map((p) => p.message).join('; ')}`, problems, rolledBack: false });
+    }
+    const ctx = activityContext();
+    const hb = new Heartbeat(ctx, this.#deps.heartbeatIntervalMs ?? 1_000, { node: this.node, ...ids, phase: 'queued', op: 'revert' });
+    try {
+      return await this.#exclusive(async () => {
+        const t0 = performance.now();
+        hb.phase('recover');
+        const recovered = await this.#recover();
+        const record = await this.journal.findApplied(parsed.data.policy, parsed.data.generation);
+        const base = { node: this.node, ...parsed.data, ...(recovered ? { recovered } : {}) };
+        if (!record) return { ...base, reverted: false, reason: `no record of ${parsed.data.policy} generation ${parsed.data.generation} on node ${this.node} (never applied here, or already reverted)`, actions: [], durationMs: msSince(t0) };
+        hb.phase('restore');
+        const rec: InflightRecord = {
+          version: 1,
+          id: randomUUID(),
+          op: 'revert',
+          ...parsed.data,
+          mode: this.driver.mode,
+          phase: 'restoring',
+          target: record.snapshot,
+          desired: record.desired,
+          agentPid: process.pid,
+          startedAt: new Date().toISOString(),
+          updatedAt: '',
+        };
+        await this.journal.writeInflight(rec);
+        const r = await this.restore(record.snapshot, record.desired);
+        if (r.differences.length) {
+          throw this.#fail(RollbackFailed, {
+            node: this.node,
+            ...parsed.data,
+            type: RollbackFailed,
+            message: `reverting ${parsed.data.policy} generation ${parsed.data.generation} on node ${this.node} left differences: ${r.differences.join('; ')}`,
+            rolledBack: true,
+            restoreActions: r.actions,
+            remainingDifferences: r.differences,
+          });
+        }
+        await this.journal.removeApplied(parsed.data.policy, parsed.data.generation);
+        await this.journal.clearInflight();
+        this.#log?.info({ node: this.node, ...parsed.data, actions: r.actions }, 'policy reverted');
+        await this.#notify('revert');
+        return { ...base, reverted: true, actions: r.actions, durationMs: msSince(t0) };
+      });
+    } finally {
+      hb.stop();
+    }
+  }
+
+  /** showNodeState: the current state (optionally filtered like NodeNetworkState). */
+  async show(input: ShowNodeStateInput = {}): Promise<ShowNodeStateResult> {
+    const state = await this.driver.show();
+    return { node: this.node, mode: this.driver.mode, state: input?.filtered ? filterNetworkState(state) : state, time: new Date().toISOString() };
+  }
+
+  /** planNode: renders captures and reports what an apply would change; touches nothing. */
+  async plan(raw: PlanNodeInput): Promise<PlanNodeResult> {
+    const ids = { policy: '', generation: 0 };
+    const parsed = planInputSchema.safeParse(raw);
+    if (!parsed.success) {
+      const problems = problemsOf(parsed.error.issues, '');
+      throw this.#fail(InvalidDesiredState, { node: this.node, ...ids, type: InvalidDesiredState, message: `invalid planNode input: ${problems.map((p) => p.message).join('; ')}`, problems, rolledBack: false });
+    }
+    const input = parsed.data as PlanNodeInput;
+    this.#validate(input.desiredState, ids, 'desiredState');
+    const current = await this.driver.show();
+    const { state: rendered, capturedStates } = await this.#render(input, current, [], ids);
+    this.#validate(rendered, ids, 'rendered desiredState');
+    try {
+      await this.driver.validate(rendered, current);
+    } catch (err) {
+      if (!(err instanceof NmstateCommandError)) throw err;
+      const type = NodeAgent.failureType(err);
+      throw this.#fail(type === NmstateFailed ? NmstateFailed : InvalidDesiredState, { node: this.node, ...ids, type: InvalidDesiredState, message: `nmstate rejects the rendered state: ${err.parsed.message}`, renderedState: rendered, rolledBack: false }, err);
+    }
+    return { node: this.node, mode: this.driver.mode, renderedState: rendered, capturedStates, diff: diffSummary(current, rendered), currentState: filterNetworkState(current) };
+  }
+}
+
+/**
+ * The node activities (`applyNodeState`, `revertNodeState`, `showNodeState`, `planNode`) of one
+ * node; register them on that node's task queue (`nodeTaskQueue(node)`).
+ */
+export function createNodeActivities(deps: NodeAgentDeps): NodeActivities {
+  return new NodeAgent(deps).activities();
+}

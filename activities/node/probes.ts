@@ -1,0 +1,204 @@
+/**
+ * Connectivity probes, as upstream defines them (pkg/probe/probes.go):
+ * - `ping`: the IPv4/IPv6 default route of the main table (254) in `nmstatectl show`, then
+ *   `ping -I <next-hop-interface> -c 1 <next-hop-address>`; no such route: `default gw missing`;
+ * - `dns`: resolve the probe host through each server of `dns-resolver.running.server` (any one
+ *   answering passes; `root-servers.net`, the default, is an NS lookup);
+ * - `api-server`: a fresh client GETs namespace `default`;
+ * - `node-readiness`: this node's Node object has `Ready=True`.
+ * `ping` and `dns` are selected only if they pass before the change; the other two always are. Each
+ * probe is polled (default every 1 s for up to 120 s). Unlike upstream, selection skips a probe at
+ * once when its precondition is missing (no default route, no DNS server) instead of polling it for
+ * 120 s, and the probes of one phase run in parallel.
+ *
+ * Simulation limit: ping and DNS run inside the node's namespace (through its NodeExec), but the
+ * API probes run from the agent process, i.e. the host namespace.
+ */
+import { Resolver } from 'node:dns/promises';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { NodeExec } from '../nmstate/exec.ts';
+import type { NetworkState } from '../nmstate/types.ts';
+import type { ProbeName, ProbeOutcome, ProbeReport } from './types.ts';
+
+/** Probe settings in effect. */
+export interface ProbeSettings {
+  timeoutMs: number;
+  selectTimeoutMs: number;
+  intervalMs: number;
+  dnsHost: string;
+  disabled: ProbeName[];
+}
+
+/** Upstream's settings: 120 s per probe, 1 s apart, DNS host root-servers.net. */
+export const DEFAULT_PROBE_SETTINGS: ProbeSettings = { timeoutMs: 120_000, selectTimeoutMs: 120_000, intervalMs: 1_000, dnsHost: 'root-servers.net', disabled: [] };
+
+/** Resolves `host` through DNS server `server`; resolves with a short answer text, rejects on failure. */
+export type DnsLookup = (server: string, host: string, timeoutMs: number, signal?: AbortSignal) => Promise<string>;
+
+/** What the probes need from the node. */
+export interface ProbeContext {
+  node: string;
+  exec: NodeExec;
+  /** The node's current state. */
+  show(): Promise<NetworkState>;
+  /** Path of ping. */
+  pingBin: string;
+  dnsLookup: DnsLookup;
+  kubeConfig: KubeConfig;
+}
+
+/** A probe attempt failed; `unavailable` means its precondition is missing (nothing to probe). */
+export class ProbeError extends Error {
+  readonly unavailable: boolean;
+  constructor(message: string, unavailable = false) {
+    super(message);
+    this.name = 'ProbeError';
+    this.unavailable = unavailable;
+  }
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The main-table default gateway of a state (IPv4 first), as upstream's ping probe finds it. */
+export function defaultGateway(state: NetworkState): { iface: string; address: string } | undefined {
+  const running = isObj(state.routes) && Array.isArray(state.routes.running) ? (state.routes.running as unknown[]) : [];
+  const routes = running.filter(isObj).filter((r) => (r.destination === '0.0.0.0/0' || r.destination === '::/0') && (r['table-id'] ?? 254) === 254);
+  routes.sort((a, b) => (a.destination === '0.0.0.0/0' ? 0 : 1) - (b.destination === '0.0.0.0/0' ? 0 : 1));
+  for (const r of routes) {
+    if (typeof r['next-hop-interface'] === 'string' && typeof r['next-hop-address'] === 'string') return { iface: r['next-hop-interface'], address: r['next-hop-address'] };
+  }
+  return undefined;
+}
+
+/** `dns-resolver.running.server` of a state. */
+export function dnsServers(state: NetworkState): string[] {
+  const dns = state['dns-resolver'];
+  const running = isObj(dns) && isObj(dns.running) ? dns.running : {};
+  return Array.isArray(running.server) ? (running.server as unknown[]).map(String) : [];
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  Promise.race([p, delay(ms, undefined, { ref: false }).then(() => Promise.reject(new ProbeError(`${what} timed out after ${ms} ms`)))]);
+
+const probes: Record<ProbeName, (ctx: ProbeContext, s: ProbeSettings, signal?: AbortSignal) => Promise<string>> = {
+  async ping(ctx, _s, signal) {
+    const gw = defaultGateway(await ctx.show());
+    if (!gw) throw new ProbeError('default gw missing', true);
+    const r = await ctx.exec.run(ctx.pingBin, ['-I', gw.iface, '-c', '1', '-W', '1', gw.address], { timeoutMs: 5_000, ...(signal ? { signal } : {}) });
+    if (r.exitCode !== 0) throw new ProbeError(`ping -I ${gw.iface} ${gw.address} failed: ${(r.stdout + r.stderr).trim().split('\n').pop() ?? `exit ${r.exitCode}`}`);
+    return `ping -I ${gw.iface} ${gw.address} answered`;
+  },
+  async dns(ctx, s, signal) {
+    const servers = dnsServers(await ctx.show());
+    if (!servers.length) throw new ProbeError('no DNS servers in dns-resolver.running', true);
+    const results = await Promise.allSettled(servers.map((srv) => ctx.dnsLookup(srv, s.dnsHost, 2_000, signal).then((answer) => `${srv}: ${answer}`)));
+    const ok = results.find((r): r is PromiseFulfilledResult<string> => r.status === 'fulfilled');
+    if (ok) return `resolved ${s.dnsHost} via ${ok.value}`;
+    throw new ProbeError(`no DNS server resolved ${s.dnsHost}: ${results.map((r, i) => `${servers[i]}: ${r.status === 'rejected' ? (r.reason as Error).message : ''}`).join('; ')}`);
+  },
+  async 'api-server'(ctx) {
+    // A fresh client each time, as upstream does: a cached connection can outlive the network change.
+    const api = ctx.kubeConfig.makeApiClient(CoreV1Api);
+    await withTimeout(api.readNamespace({ name: 'default' }), 10_000, 'GET namespace default');
+    return 'GET namespace default succeeded';
+  },
+  async 'node-readiness'(ctx) {
+    const api = ctx.kubeConfig.makeApiClient(CoreV1Api);
+    const node = await withTimeout(api.readNode({ name: ctx.node }), 10_000, `GET node ${ctx.node}`);
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status !== 'True') throw new ProbeError(`node ${ctx.node} is not Ready (Ready=${ready?.status ?? 'missing'})`);
+    return `node ${ctx.node} is Ready`;
+  },
+};
+
+/**
+ * Polls one probe until it passes or `timeoutMs` ends. With `stopWhenUnavailable`, a missing
+ * precondition ends the poll at once (selection).
+ */
+export async function pollProbe(name: ProbeName, ctx: ProbeContext, s: ProbeSettings, timeoutMs: number, opts: { signal?: AbortSignal; stopWhenUnavailable?: boolean } = {}): Promise<ProbeOutcome> {
+  const started = performance.now();
+  let attempts = 0;
+  let last: string;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    attempts++;
+    try {
+      const message = await probes[name](ctx, s, opts.signal);
+      return { ok: true, message, attempts, durationMs: Math.round(performance.now() - started) };
+    } catch (err) {
+      opts.signal?.throwIfAborted();
+      last = err instanceof Error ? err.message : String(err);
+      if (opts.stopWhenUnavailable && err instanceof ProbeError && err.unavailable) break;
+    }
+    if (performance.now() - started + s.intervalMs > timeoutMs) break;
+    await delay(s.intervalMs, undefined, opts.signal ? { signal: opts.signal } : {});
+  }
+  return { ok: false, message: last, attempts, durationMs: Math.round(performance.now() - started) };
+}
+
+const ALL: ProbeName[] = ['ping', 'dns', 'api-server', 'node-readiness'];
+
+/** Chooses the probes to run after the change: ping and dns only if they pass now; api-server and node-readiness always. */
+export async function selectProbes(ctx: ProbeContext, s: ProbeSettings, signal?: AbortSignal): Promise<ProbeReport[]> {
+  return Promise.all(
+    ALL.map(async (name): Promise<ProbeReport> => {
+      if (s.disabled.includes(name)) return { name, selected: false, reason: 'disabled' };
+      if (name === 'api-server' || name === 'node-readiness') return { name, selected: true };
+      const before = await pollProbe(name, ctx, s, s.selectTimeoutMs, { ...(signal ? { signal } : {}), stopWhenUnavailable: true });
+      return before.ok ? { name, selected: true, before } : { name, selected: false, reason: `WARNING not selecting ${name} probe: ${before.message}`, before };
+    }),
+  );
+}
+
+/** Runs the selected probes (in parallel); fills `after` (or `afterRollback`) and returns the failed ones. */
+export async function runProbes(reports: ProbeReport[], ctx: ProbeContext, s: ProbeSettings, field: 'after' | 'afterRollback', signal?: AbortSignal): Promise<ProbeReport[]> {
+  await Promise.all(
+    reports
+      .filter((r) => r.selected)
+      .map(async (r) => {
+        r[field] = await pollProbe(r.name, ctx, s, s.timeoutMs, signal ? { signal } : {});
+      }),
+  );
+  return reports.filter((r) => r.selected && r[field] && !r[field].ok);
+}
+
+/** Upstream's message for a probe that failed after the change (sic: "runnig"). */
+export function probeFailureMessage(failed: ProbeReport[]): string {
+  const first = failed[0];
+  const detail = failed.map((r) => `failed runnig probe '${r.name}' with after network reconfiguration -> ${r.after?.message ?? 'no result'}`).join('; ');
+  return first ? `rolling back desired state configuration: failed runnig probes after network changes: ${detail}` : '';
+}
+
+const dnsHelper = fileURLToPath(new URL('./dns-lookup.ts', import.meta.url));
+
+async function lookup(resolver: Resolver, host: string): Promise<string> {
+  if (host === 'root-servers.net') return `NS ${(await resolver.resolveNs(host)).length} records`;
+  try {
+    return `A ${(await resolver.resolve4(host)).join(',')}`;
+  } catch {
+    return `AAAA ${(await resolver.resolve6(host)).join(',')}`;
+  }
+}
+
+/** DNS lookups from the agent's own process: for a real node (hostNetwork), where the agent shares the node's network. */
+export const inProcessDnsLookup: DnsLookup = async (server, host, timeoutMs) => {
+  const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
+  resolver.setServers([server]);
+  return withTimeout(lookup(resolver, host), timeoutMs + 500, `DNS lookup of ${host} via ${server}`);
+};
+
+/**
+ * DNS lookups inside the node's namespace: runs activities/node/dns-lookup.ts with this Node binary
+ * through `exec` (a simulated node; the agent process itself stays in the host namespace).
+ */
+export function execDnsLookup(exec: NodeExec, nodeBin: string = process.execPath): DnsLookup {
+  return async (server, host, timeoutMs, signal) => {
+    const r = await exec.run(nodeBin, ['--no-warnings', dnsHelper, server, host, String(timeoutMs)], { timeoutMs: timeoutMs + 3_000, ...(signal ? { signal } : {}) });
+    if (r.exitCode !== 0) throw new ProbeError(r.stderr.trim() || `exit ${r.exitCode}`);
+    return r.stdout.trim();
+  };
+}
+

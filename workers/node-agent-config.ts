@@ -1,0 +1,148 @@
+/**
+ * The node agent's configuration from the environment, validated with zod (pure: reads only the
+ * object it is given). Errors name the variable and the rule.
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | `NODE_NAME` | (required unless `KNMSTATE_SIMULATED_NODES`) | the node this agent serves (Downward API `spec.nodeName`) |
+ * | `NODE_NETNS` | | simulation: run the node's commands in this network namespace |
+ * | `KNMSTATE_SIMULATED_NODES` | | simulation: serve every Node with the `knmstate.io/netns` annotation matching this label selector (`*`: all) |
+ * | `TEMPORAL_ADDRESS` | `localhost:7233` | Temporal frontend |
+ * | `TEMPORAL_NAMESPACE` | `default` | |
+ * | `TEMPORAL_API_KEY` | | sent as a Bearer token; turns TLS on |
+ * | `TEMPORAL_TLS` | `false` | `1`/`true` for TLS with the system roots |
+ * | `TEMPORAL_TLS_SERVER_CA_CERT_PATH`, `TEMPORAL_TLS_CLIENT_CERT_PATH`, `TEMPORAL_TLS_CLIENT_KEY_PATH`, `TEMPORAL_TLS_SERVER_NAME` | | TLS material (client cert and key go together); any of them turns TLS on |
+ * | `KUBECONFIG` | | kubeconfig file; in-cluster service account otherwise |
+ * | `KNMSTATE_STATE_DIR` | `/var/lib/knmstate` | journal folder |
+ * | `KNMSTATE_NMSTATECTL` | `nmstatectl` | nmstatectl binary |
+ * | `KNMSTATE_NMSTATE_MODE` | `networkmanager` | `networkmanager` or `kernel` |
+ * | `KNMSTATE_PING`, `KNMSTATE_IP` | `ping`, `ip` | |
+ * | `PROBE_DNS_HOST` | `root-servers.net` | host the DNS probe resolves (upstream's variable) |
+ * | `KNMSTATE_PROBE_TIMEOUT_SECONDS`, `KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS` | `120`, `120` | |
+ * | `KNMSTATE_NNS_PERIOD_SECONDS` | `60` | NodeNetworkState refresh period |
+ * | `KNMSTATE_HEALTH_PORT` | `8080` | `/healthz` and `/readyz`; `0` turns it off |
+ * | `KNMSTATE_SHUTDOWN_DEADLINE_SECONDS` | `60` | on SIGTERM, time to finish or undo an in-flight apply (keep it below the pod's terminationGracePeriodSeconds) |
+ * | `LOG_LEVEL` | `info` | pino level |
+ * | `COMPONENT`, `PART_OF`, `VERSION`, `MANAGED_BY` | | `app.kubernetes.io/*` labels on NodeNetworkState (upstream's) |
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+const seconds = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
+const nonEmpty = z.string().trim().min(1);
+
+const envSchema = z
+  .object({
+    NODE_NAME: nonEmpty.regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes node name (lowercase letters, digits, - and .)').optional(),
+    NODE_NETNS: nonEmpty.optional(),
+    KNMSTATE_SIMULATED_NODES: nonEmpty.optional(),
+    TEMPORAL_ADDRESS: nonEmpty.regex(/^[^\s:]+:\d+$/, 'must be host:port').default('localhost:7233'),
+    TEMPORAL_NAMESPACE: nonEmpty.default('default'),
+    TEMPORAL_API_KEY: nonEmpty.optional(),
+    TEMPORAL_TLS: bool,
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: nonEmpty.optional(),
+    TEMPORAL_TLS_CLIENT_CERT_PATH: nonEmpty.optional(),
+    TEMPORAL_TLS_CLIENT_KEY_PATH: nonEmpty.optional(),
+    TEMPORAL_TLS_SERVER_NAME: nonEmpty.optional(),
+    KUBECONFIG: nonEmpty.optional(),
+    KNMSTATE_STATE_DIR: nonEmpty.default('/var/lib/knmstate'),
+    KNMSTATE_NMSTATECTL: nonEmpty.default('nmstatectl'),
+    KNMSTATE_NMSTATE_MODE: z.enum(['networkmanager', 'kernel']).default('networkmanager'),
+    KNMSTATE_PING: nonEmpty.default('ping'),
+    KNMSTATE_IP: nonEmpty.default('ip'),
+    PROBE_DNS_HOST: nonEmpty.default('root-servers.net'),
+    KNMSTATE_PROBE_TIMEOUT_SECONDS: seconds(120),
+    KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS: seconds(120, 0),
+    KNMSTATE_NNS_PERIOD_SECONDS: seconds(60),
+    KNMSTATE_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    KNMSTATE_SHUTDOWN_DEADLINE_SECONDS: seconds(60, 2),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    COMPONENT: nonEmpty.optional(),
+    PART_OF: nonEmpty.optional(),
+    VERSION: nonEmpty.optional(),
+    MANAGED_BY: nonEmpty.optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (!e.NODE_NAME && !e.KNMSTATE_SIMULATED_NODES) ctx.addIssue({ code: 'custom', path: ['NODE_NAME'], message: 'is required (or KNMSTATE_SIMULATED_NODES to host simulated nodes)' });
+    if (e.NODE_NAME && e.KNMSTATE_SIMULATED_NODES) ctx.addIssue({ code: 'custom', path: ['KNMSTATE_SIMULATED_NODES'], message: 'cannot be combined with NODE_NAME' });
+    if (e.NODE_NETNS && !e.NODE_NAME) ctx.addIssue({ code: 'custom', path: ['NODE_NETNS'], message: 'needs NODE_NAME' });
+    if (!!e.TEMPORAL_TLS_CLIENT_CERT_PATH !== !!e.TEMPORAL_TLS_CLIENT_KEY_PATH) {
+      ctx.addIssue({ code: 'custom', path: [e.TEMPORAL_TLS_CLIENT_CERT_PATH ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH'], message: 'client certificate and key must be given together' });
+    }
+  });
+
+/** The validated configuration. */
+export interface NodeAgentConfig {
+  /** One real (or one simulated) node, or every simulated node matching a selector. */
+  nodes: { kind: 'single'; name: string; netns?: string } | { kind: 'simulated'; selector?: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    apiKey?: string;
+    /** `false`, `true` (system roots) or explicit material. */
+    tls: boolean | { serverRootCACertificatePath?: string; clientCertPath?: string; clientKeyPath?: string; serverNameOverride?: string };
+  };
+  kubeconfig?: string;
+  stateDir: string;
+  nmstatectl: string;
+  mode: 'networkmanager' | 'kernel';
+  ping: string;
+  ip: string;
+  probes: { dnsHost: string; timeoutMs: number; selectTimeoutMs: number };
+  nnsPeriodMs: number;
+  nnsLabels: Record<string, string>;
+  healthPort: number;
+  shutdownDeadlineMs: number;
+  logLevel: string;
+}
+
+/** Thrown for a bad environment; `problems` name each variable and rule. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid node agent configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses and validates the agent's environment. */
+export function parseNodeAgentEnv(env: Record<string, string | undefined>): NodeAgentConfig {
+  const r = envSchema.safeParse(env);
+  if (!r.success) throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  const e = r.data;
+  const tlsFiles = e.TEMPORAL_TLS_SERVER_CA_CERT_PATH || e.TEMPORAL_TLS_CLIENT_CERT_PATH || e.TEMPORAL_TLS_SERVER_NAME;
+  const tls: NodeAgentConfig['temporal']['tls'] = tlsFiles
+    ? {
+        ...(e.TEMPORAL_TLS_SERVER_CA_CERT_PATH ? { serverRootCACertificatePath: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH } : {}),
+        ...(e.TEMPORAL_TLS_CLIENT_CERT_PATH ? { clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH, clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH! } : {}),
+        ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+      }
+    : e.TEMPORAL_TLS || !!e.TEMPORAL_API_KEY;
+  const labels: Record<string, string> = {};
+  if (e.COMPONENT) labels['app.kubernetes.io/component'] = e.COMPONENT;
+  if (e.PART_OF) labels['app.kubernetes.io/part-of'] = e.PART_OF;
+  if (e.VERSION) labels['app.kubernetes.io/version'] = e.VERSION;
+  if (e.MANAGED_BY) labels['app.kubernetes.io/managed-by'] = e.MANAGED_BY;
+  return {
+    nodes: e.NODE_NAME
+      ? { kind: 'single', name: e.NODE_NAME, ...(e.NODE_NETNS ? { netns: e.NODE_NETNS } : {}) }
+      : { kind: 'simulated', ...(e.KNMSTATE_SIMULATED_NODES && e.KNMSTATE_SIMULATED_NODES !== '*' ? { selector: e.KNMSTATE_SIMULATED_NODES } : {}) },
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}), tls },
+    ...(e.KUBECONFIG ? { kubeconfig: e.KUBECONFIG } : {}),
+    stateDir: e.KNMSTATE_STATE_DIR,
+    nmstatectl: e.KNMSTATE_NMSTATECTL,
+    mode: e.KNMSTATE_NMSTATE_MODE,
+    ping: e.KNMSTATE_PING,
+    ip: e.KNMSTATE_IP,
+    probes: { dnsHost: e.PROBE_DNS_HOST, timeoutMs: e.KNMSTATE_PROBE_TIMEOUT_SECONDS * 1000, selectTimeoutMs: e.KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS * 1000 },
+    nnsPeriodMs: e.KNMSTATE_NNS_PERIOD_SECONDS * 1000,
+    nnsLabels: labels,
+    healthPort: e.KNMSTATE_HEALTH_PORT,
+    shutdownDeadlineMs: e.KNMSTATE_SHUTDOWN_DEADLINE_SECONDS * 1000,
+    logLevel: e.LOG_LEVEL,
+  };
+}

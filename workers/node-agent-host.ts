@@ -1,0 +1,262 @@
+/**
+ * The node agent host: serves one node (a real node: NODE_NAME, nmstatectl run directly) or many
+ * simulated nodes in one process (one Worker per node queue on one shared NativeConnection; every
+ * nmstatectl / ping / DNS command of node X runs under `ip netns exec <netns of X>`). Tests, the demo
+ * and benchmarks call {@link startNodeAgents} in-process; workers/node-agent.ts is the thin
+ * composition root over it.
+ *
+ * Per node it takes the journal lock, finishes or undoes a half-done attempt left by a crash (before
+ * the worker polls), starts the NodeNetworkState reporter and a Worker on `knmstate.node.<node>` with
+ * one activity poller (`activityTaskPollerBehavior`, since `maxConcurrentActivityTaskPolls` is ignored
+ * by SDK 1.24.0; with the SDK's default 10, 1000 node queues exhaust the server's poller limit).
+ *
+ * Simulation limit: a simulated node's agent runs in the host namespace and enters the node's
+ * namespace per command; its API-server probe therefore tests the host's path to the API server.
+ */
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { nodeTaskQueue } from '../workflows/task-queues.ts';
+import { hostExec, netnsExec, type NodeExec } from '../activities/nmstate/exec.ts';
+import { NmstateDriver } from '../activities/nmstate/driver.ts';
+import type { NmstateMode } from '../activities/nmstate/types.ts';
+import { Journal } from '../activities/node/journal.ts';
+import { NodeAgent } from '../activities/node/agent.ts';
+import type { ProbeSettings } from '../activities/node/probes.ts';
+import { NnsReporter, watchNodeNetworkStates } from '../activities/nns/reporter.ts';
+
+/** Annotation on a simulated Node naming its network namespace (set by the local cluster harness). */
+export const SIMULATED_NETNS_ANNOTATION = 'knmstate.io/netns';
+
+/** One node to serve. */
+export interface NodeSpec {
+  name: string;
+  /** Network namespace of a simulated node; commands run inside it. Absent for a real node. */
+  netns?: string;
+  /** Extra environment for the node's commands (e.g. DBUS_SYSTEM_BUS_ADDRESS of its NetworkManager). */
+  env?: Record<string, string>;
+}
+
+/** Options of {@link startNodeAgents}. */
+export interface StartNodeAgentsOptions {
+  connection: NativeConnection;
+  /** Temporal namespace. @default 'default' */
+  namespace?: string;
+  kubeConfig: KubeConfig;
+  nodes: NodeSpec[];
+  /** Path of nmstatectl (benchmarks point it at /work/shared/bench/nmstatectl-stub). */
+  nmstatectl: string;
+  mode: NmstateMode;
+  /** Journal folder (per node: `<stateDir>/nodes/<node>/`). */
+  stateDir: string;
+  /** @default 'ping' */
+  ping?: string;
+  /** @default 'ip' */
+  ip?: string;
+  /** Probe defaults (per-apply `probes` input overrides them). */
+  probes?: Partial<ProbeSettings>;
+  /** NetworkManager checkpoint timeout, seconds. @default 480 */
+  checkpointTimeoutSeconds?: number;
+  nns?: {
+    /** @default true */
+    enabled?: boolean;
+    /** @default 60_000 */
+    periodMs?: number;
+    /** @default true: one watch per process for deleted NNS objects and the force-refresh label */
+    watch?: boolean;
+    labels?: Record<string, string>;
+  };
+  /**
+   * On shutdown, an in-flight apply may finish for this long; then it is cancelled and puts the node
+   * back. @default 30_000
+   */
+  shutdownGraceMs?: number;
+  /** After the grace time, this long more for the undo before the worker gives up. @default 30_000 */
+  shutdownUndoMs?: number;
+  /** Activities one node worker runs at once (mutations are serialised anyway). @default 4 */
+  maxConcurrentActivities?: number;
+  logger?: Logger;
+}
+
+/** One served node. */
+export interface ServedNode {
+  spec: NodeSpec;
+  agent: NodeAgent;
+  reporter: NnsReporter | undefined;
+  worker: Worker;
+}
+
+/** The running agents of one process. */
+export interface NodeAgents {
+  readonly nodes: ServedNode[];
+  /** The served node called `name`. */
+  node(name: string): ServedNode;
+  /** Resolves when every worker has stopped; rejects with the first worker failure. */
+  readonly done: Promise<void>;
+  /** Stops polling, lets in-flight applies finish (or undoes them), stops the reporters; idempotent. */
+  shutdown(): Promise<void>;
+  /** Per-node worker state; ok when all are RUNNING. */
+  health(): { ok: boolean; nodes: Record<string, string> };
+}
+
+/** Reads NetworkManager's version over D-Bus (NetworkManager mode), as upstream does. */
+function networkManagerVersion(exec: NodeExec): () => Promise<string> {
+  return async () => {
+    const r = await exec.run('busctl', ['get-property', 'org.freedesktop.NetworkManager', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager', 'Version'], { timeoutMs: 5_000 });
+    const m = /"([^"]+)"/.exec(r.stdout);
+    return r.exitCode === 0 && m ? m[1]! : 'unknown';
+  };
+}
+
+/**
+ * Starts the agents of `opts.nodes` and returns once every worker is polling. On a start-up failure
+ * the agents already started are stopped and the error is rethrown.
+ */
+export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<NodeAgents> {
+  if (!opts.nodes.length) throw new Error('startNodeAgents: no nodes to serve');
+  const names = new Set<string>();
+  for (const n of opts.nodes) {
+    if (names.has(n.name)) throw new Error(`startNodeAgents: node ${n.name} listed twice`);
+    names.add(n.name);
+  }
+  const log = opts.logger;
+  const graceMs = opts.shutdownGraceMs ?? 30_000;
+  const served: ServedNode[] = [];
+  const journals: Journal[] = [];
+  const reporters = new Map<string, NnsReporter>();
+  const nnsOn = opts.nns?.enabled ?? true;
+
+  const startOne = async (spec: NodeSpec): Promise<ServedNode> => {
+    const exec = spec.netns ? netnsExec(spec.netns, { ipBin: opts.ip ?? 'ip', ...(spec.env ? { env: spec.env } : {}) }) : hostExec(spec.env ? { env: spec.env } : {});
+    const driver = new NmstateDriver({ exec, binary: opts.nmstatectl, mode: opts.mode, ...(opts.checkpointTimeoutSeconds ? { checkpointTimeoutSeconds: opts.checkpointTimeoutSeconds } : {}) });
+    const journal = new Journal(opts.stateDir, spec.name);
+    await journal.lock();
+    journals.push(journal);
+    const nodeLog = log?.child({ node: spec.name });
+    const reporter = nnsOn
+      ? new NnsReporter({
+          node: spec.name,
+          kubeConfig: opts.kubeConfig,
+          driver,
+          ...(opts.nns?.periodMs ? { periodMs: opts.nns.periodMs } : {}),
+          ...(opts.nns?.labels ? { labels: opts.nns.labels } : {}),
+          ...(opts.mode === 'networkmanager' ? { networkManagerVersion: networkManagerVersion(exec) } : {}),
+          ...(nodeLog ? { logger: nodeLog } : {}),
+        })
+      : undefined;
+    if (reporter) reporters.set(spec.name, reporter);
+    const agent = new NodeAgent({
+      node: spec.name,
+      driver,
+      journal,
+      kubeConfig: opts.kubeConfig,
+      pingBin: opts.ping ?? 'ping',
+      ipBin: opts.ip ?? 'ip',
+      ...(opts.probes ? { probes: opts.probes } : {}),
+      ...(nodeLog ? { logger: nodeLog } : {}),
+      ...(reporter ? { onStateChanged: (reason: string) => reporter.refresh(reason) } : {}),
+    });
+    // Before polling: a crash may have left an attempt half-done.
+    try {
+      const rec = await agent.recover();
+      if (rec) nodeLog?.warn({ recovery: rec }, 'finished or undid a half-done attempt at start-up');
+    } catch (err) {
+      nodeLog?.error({ err: err instanceof Error ? err.message : err }, 'could not put the node back at start-up; applies will fail until it can');
+    }
+    reporter?.start();
+    const worker = await Worker.create({
+      connection: opts.connection,
+      namespace: opts.namespace ?? 'default',
+      taskQueue: nodeTaskQueue(spec.name),
+      activities: agent.activities(),
+      identity: `${spec.name}@${hostname()}/${process.pid}`,
+      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
+      maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 4,
+      shutdownGraceTime: graceMs,
+      shutdownForceTime: graceMs + (opts.shutdownUndoMs ?? 30_000),
+    });
+    return { spec, agent, reporter, worker };
+  };
+
+  let stopWatch: (() => void) | undefined;
+  const runs: Promise<void>[] = [];
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    shuttingDown ??= (async () => {
+      stopWatch?.();
+      for (const s of served) if (s.worker.getState() === 'RUNNING') s.worker.shutdown();
+      await Promise.allSettled(runs);
+      await Promise.all([...reporters.values()].map((r) => r.stop()));
+      await Promise.all(journals.map((j) => j.unlock()));
+      log?.info({ nodes: served.length }, 'node agents stopped');
+    })();
+    return shuttingDown;
+  };
+
+  try {
+    // A few at a time: each start runs nmstatectl (recovery) and registers a worker.
+    const queue = [...opts.nodes];
+    const lanes = Math.min(8, queue.length);
+    await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        for (let spec = queue.shift(); spec; spec = queue.shift()) served.push(await startOne(spec));
+      }),
+    );
+  } catch (err) {
+    // Workers that were created but never run must still be run and shut down to release the connection.
+    for (const s of served) {
+      runs.push(s.worker.run());
+    }
+    await shutdown();
+    throw err;
+  }
+  for (const s of served) runs.push(s.worker.run());
+  if (nnsOn && (opts.nns?.watch ?? true)) stopWatch = watchNodeNetworkStates(opts.kubeConfig, reporters, log);
+  log?.info({ nodes: served.map((s) => s.spec.name), mode: opts.mode }, 'node agents polling');
+  const byName = new Map(served.map((s) => [s.spec.name, s]));
+  return {
+    nodes: served,
+    node(name) {
+      const s = byName.get(name);
+      if (!s) throw new Error(`node agent for ${name} is not running here`);
+      return s;
+    },
+    done: Promise.all(runs).then(() => undefined),
+    shutdown,
+    health() {
+      const nodes = Object.fromEntries(served.map((s) => [s.spec.name, s.worker.getState()]));
+      return { ok: Object.values(nodes).every((st) => st === 'RUNNING'), nodes };
+    },
+  };
+}
+
+/** The simulated nodes among the cluster's Nodes (those with the netns annotation), optionally by label selector. */
+export async function simulatedNodes(kubeConfig: KubeConfig, labelSelector?: string): Promise<NodeSpec[]> {
+  const api = kubeConfig.makeApiClient(CoreV1Api);
+  const list = await api.listNode(labelSelector ? { labelSelector } : {});
+  return list.items
+    .filter((n) => n.metadata?.annotations?.[SIMULATED_NETNS_ANNOTATION])
+    .map((n) => ({ name: n.metadata!.name!, netns: n.metadata!.annotations![SIMULATED_NETNS_ANNOTATION]! }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Serves `GET /healthz` (every worker polling) and `GET /readyz` (same) on `port`: 200 with the
+ * per-node worker states as JSON, or 503.
+ */
+export function startHealthServer(agents: Pick<NodeAgents, 'health'>, port: number, host = '0.0.0.0'): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url !== '/healthz' && req.url !== '/readyz')) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    const h = agents.health();
+    res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(h));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * The node agent process (a DaemonSet pod per node with hostNetwork; or, for simulated clusters, one
+ * process hosting many simulated nodes). Composition root only: configuration from the environment
+ * (workers/node-agent-config.ts, validated with zod), JSON logs (pino), the Temporal connection, the
+ * Kubernetes client, then {@link startNodeAgents} and a health endpoint. On SIGTERM/SIGINT it stops
+ * polling and gives an in-flight apply `KNMSTATE_SHUTDOWN_DEADLINE_SECONDS` to finish or be undone.
+ *
+ *   NODE_NAME=worker-1 KNMSTATE_NMSTATE_MODE=kernel TEMPORAL_ADDRESS=127.0.0.1:7233 node workers/node-agent.ts
+ */
+import { readFileSync } from 'node:fs';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type TLSConfig } from '@temporalio/worker';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino, type Logger } from 'pino';
+import { ConfigError, parseNodeAgentEnv, type NodeAgentConfig } from './node-agent-config.ts';
+import { simulatedNodes, startHealthServer, startNodeAgents, type NodeSpec } from './node-agent-host.ts';
+
+function temporalTls(cfg: NodeAgentConfig['temporal']['tls']): boolean | TLSConfig {
+  if (typeof cfg === 'boolean') return cfg;
+  return {
+    ...(cfg.serverNameOverride ? { serverNameOverride: cfg.serverNameOverride } : {}),
+    ...(cfg.serverRootCACertificatePath ? { serverRootCACertificate: readFileSync(cfg.serverRootCACertificatePath) } : {}),
+    ...(cfg.clientCertPath && cfg.clientKeyPath ? { clientCertPair: { crt: readFileSync(cfg.clientCertPath), key: readFileSync(cfg.clientKeyPath) } } : {}),
+  };
+}
+
+async function main(log: Logger, cfg: NodeAgentConfig): Promise<void> {
+  // The SDK's own logs go through pino too; signals are handled here, not by the Runtime.
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  Runtime.install({
+    shutdownSignals: [],
+    logger: new DefaultLogger('WARN', (e) => log[levels[e.level]]({ sdk: true, ...e.meta }, e.message)),
+  });
+
+  const kc = new KubeConfig();
+  if (cfg.kubeconfig) kc.loadFromFile(cfg.kubeconfig);
+  else kc.loadFromCluster();
+
+  const connection = await NativeConnection.connect({
+    address: cfg.temporal.address,
+    tls: temporalTls(cfg.temporal.tls),
+    ...(cfg.temporal.apiKey ? { apiKey: cfg.temporal.apiKey } : {}),
+  });
+
+  const nodes: NodeSpec[] = cfg.nodes.kind === 'single' ? [{ name: cfg.nodes.name, ...(cfg.nodes.netns ? { netns: cfg.nodes.netns } : {}) }] : await simulatedNodes(kc, cfg.nodes.selector);
+  if (!nodes.length) throw new Error(`no simulated nodes match ${cfg.nodes.kind === 'simulated' ? (cfg.nodes.selector ?? '*') : ''}`);
+
+  // Half the deadline (at most 20 s) is kept for undoing an apply that did not finish in the rest.
+  const undoMs = Math.min(20_000, Math.floor(cfg.shutdownDeadlineMs / 2));
+  const agents = await startNodeAgents({
+    connection,
+    namespace: cfg.temporal.namespace,
+    kubeConfig: kc,
+    nodes,
+    nmstatectl: cfg.nmstatectl,
+    mode: cfg.mode,
+    stateDir: cfg.stateDir,
+    ping: cfg.ping,
+    ip: cfg.ip,
+    probes: cfg.probes,
+    nns: { periodMs: cfg.nnsPeriodMs, labels: cfg.nnsLabels },
+    shutdownGraceMs: cfg.shutdownDeadlineMs - undoMs,
+    shutdownUndoMs: undoMs,
+    logger: log,
+  });
+  const health = cfg.healthPort ? await startHealthServer(agents, cfg.healthPort) : undefined;
+  if (health) log.info({ port: cfg.healthPort }, 'health endpoint on /healthz and /readyz');
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info({ signal, deadlineMs: cfg.shutdownDeadlineMs }, 'shutting down: finishing or undoing in-flight applies');
+    setTimeout(() => {
+      log.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, cfg.shutdownDeadlineMs + 5_000).unref();
+    void agents.shutdown();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+
+  await agents.done;
+  await agents.shutdown();
+  health?.close();
+  await connection.close();
+  log.info('node agent stopped');
+}
+
+let log: Logger = pino({ base: { component: 'knmstate-node-agent' } });
+try {
+  const cfg = parseNodeAgentEnv(process.env);
+  log = pino({ level: cfg.logLevel, base: { component: 'knmstate-node-agent' } });
+  await main(log, cfg);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    log.fatal({ problems: err.problems }, err.message);
+    process.exitCode = 2;
+  } else {
+    log.fatal({ err }, 'node agent failed');
+    process.exitCode = 1;
+  }
+  // Open handles (connections, timers) must not keep a failed agent alive.
+  setTimeout(() => process.exit(), 1_000).unref();
+}
