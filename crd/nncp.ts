@@ -5,7 +5,9 @@
  * gives upstream's behaviour exactly.
  *
  * Each CEL rule here has a TypeScript twin (a zod refinement) so that `nncpSpec.parse()` rejects what
- * the apiserver rejects; test/api checks both against the same table of invalid manifests.
+ * the apiserver rejects; test/api checks both against the same table of invalid manifests. Spec
+ * objects are strict (unknown fields are errors, as with kubectl's strict field validation); status
+ * objects strip unknown fields.
  */
 import { z } from 'zod';
 import { celString, conditionSchema, dateTime, doc, objectMeta, freeForm, type ResourceRef } from './schema.ts';
@@ -111,7 +113,7 @@ export const MANUAL_PAUSE = 'manual';
  */
 export const ANNOTATION_APPROVED_WAVE = 'nmstate.io/rollout-approved-wave';
 
-const wave = z.object({
+const wave = z.strictObject({
   nodes: intOrPercent(
     'How many nodes this wave takes: a count (>= 1) or a percentage (1%-100%) of the matching nodes, rounded up, at least 1. Waves take nodes in rollout order; nodes left after the last wave form one final wave. A wave that finds no nodes left is skipped.',
     { positive: true },
@@ -125,7 +127,7 @@ const wave = z.object({
 });
 
 const orderKey = z
-  .object({
+  .strictObject({
     label: doc(z.string().max(317).refine(isQualifiedName, 'must be a valid label key (qualified name)'), 'Sort by the value of this node label (nodes without it sort last).', {
       'x-kubernetes-validations': [{ rule: `self.matches(${celString(QUALIFIED_NAME_PATTERN)})`, message: 'must be a valid label key (qualified name)' }],
     }).optional(),
@@ -142,7 +144,7 @@ const REQUIREMENT_VALUES_RULE =
 const REQUIREMENT_VALUES_MESSAGE = 'values must fit the operator: In/NotIn need at least one, Exists/DoesNotExist none, Gt/Lt exactly one integer';
 
 const selectorRequirement = z
-  .object({
+  .strictObject({
     key: doc(z.string().max(317).refine(isQualifiedName, 'must be a valid label key (qualified name)'), 'The node label key the requirement applies to.', {
       'x-kubernetes-validations': [{ rule: `self.matches(${celString(QUALIFIED_NAME_PATTERN)})`, message: 'must be a valid label key (qualified name)' }],
     }),
@@ -165,7 +167,7 @@ export function requirementValuesProblem(operator: SelectorOperator, values: rea
   return null;
 }
 
-const rollout = z.object({
+const rollout = z.strictObject({
   waves: doc(
     z.array(wave).min(1).max(20),
     'Ordered stages of the rollout, e.g. a 1-node canary, then 10%, then the rest. Absent: one wave with every matching node (upstream behaviour). Within a wave at most maxUnavailable nodes are updating at once.',
@@ -188,7 +190,7 @@ const rollout = z.object({
   nodeSelectorTerms: doc(
     z
       .array(
-        z.object({
+        z.strictObject({
           matchExpressions: doc(z.array(requirementDoc).min(1).max(16), 'Requirements that must all hold (AND).'),
         }),
       )
@@ -212,13 +214,13 @@ export const DEFAULT_PROBE_TIMEOUT = '120s';
 export const DEFAULT_DNS_PROBE_HOST = 'root-servers.net';
 
 const probe = (what: string, selected: string) =>
-  z.object({
+  z.strictObject({
     enabled: doc(z.boolean(), `Run the ${what} probe. Default true.`).optional(),
     timeout: duration(`How long the ${what} probe may poll (every 1 s) before it counts as failed, ${selected} Default 120s (upstream's fixed value).`, '1s', '10m').optional(),
   });
 
 const probes = doc(
-  z.object({
+  z.strictObject({
     ping: doc(probe('gateway ping', 'before the change (to select it) and after it.'), 'Pings the IPv4/IPv6 default gateway of the main table (254) through its interface. Selected only if it passes before the change.').optional(),
     dns: doc(
       probe('DNS', 'before the change (to select it) and after it.').extend({
@@ -251,7 +253,7 @@ const nodeSelector = doc(
 );
 
 /** Schema of NNCP `spec` (both versions). */
-export const nncpSpec = z.object({
+export const nncpSpec = z.strictObject({
   desiredState: doc(
     freeForm(),
     'The desired configuration of the policy: an nmstate state (interfaces, routes, dns-resolver, route-rules, ...). String values may hold nmpolicy templates "{{ capture.<name>.<path> }}". Kept as is by the API; knmstate checks its structure before any node is touched.',
