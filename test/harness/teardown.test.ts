@@ -48,7 +48,7 @@ describe('harness teardown', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: owner.stdout! }).once('line', resolve);
+      createInterface({ input: owner.stdout }).once('line', resolve);
       owner.once('exit', (code) => reject(new Error(`owner exited early with ${code}`)));
     });
     const { runId, procs, netns } = JSON.parse(line) as { runId: string; procs: ProcRecord[]; netns: string[] };
