@@ -64,14 +64,6 @@ const envSchema = z
     PART_OF: nonEmpty.optional(),
     VERSION: nonEmpty.optional(),
     MANAGED_BY: nonEmpty.optional(),
-  })
-  .superRefine((e, ctx) => {
-    if (!e.NODE_NAME && !e.KNMSTATE_SIMULATED_NODES) ctx.addIssue({ code: 'custom', path: ['NODE_NAME'], message: 'is required (or KNMSTATE_SIMULATED_NODES to host simulated nodes)' });
-    if (e.NODE_NAME && e.KNMSTATE_SIMULATED_NODES) ctx.addIssue({ code: 'custom', path: ['KNMSTATE_SIMULATED_NODES'], message: 'cannot be combined with NODE_NAME' });
-    if (e.NODE_NETNS && !e.NODE_NAME) ctx.addIssue({ code: 'custom', path: ['NODE_NETNS'], message: 'needs NODE_NAME' });
-    if (!!e.TEMPORAL_TLS_CLIENT_CERT_PATH !== !!e.TEMPORAL_TLS_CLIENT_KEY_PATH) {
-      ctx.addIssue({ code: 'custom', path: [e.TEMPORAL_TLS_CLIENT_CERT_PATH ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH'], message: 'client certificate and key must be given together' });
-    }
   });
 
 /** The validated configuration. */
@@ -112,7 +104,16 @@ export class ConfigError extends Error {
 /** Parses and validates the agent's environment. */
 export function parseNodeAgentEnv(env: Record<string, string | undefined>): NodeAgentConfig {
   const r = envSchema.safeParse(env);
-  if (!r.success) throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  const problems = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
+  // Rules across variables, checked on the raw values so they are reported with the others.
+  const set = (k: string): boolean => !!env[k]?.trim();
+  if (!set('NODE_NAME') && !set('KNMSTATE_SIMULATED_NODES')) problems.push('NODE_NAME: is required (or KNMSTATE_SIMULATED_NODES to host simulated nodes)');
+  if (set('NODE_NAME') && set('KNMSTATE_SIMULATED_NODES')) problems.push('KNMSTATE_SIMULATED_NODES: cannot be combined with NODE_NAME');
+  if (set('NODE_NETNS') && !set('NODE_NAME')) problems.push('NODE_NETNS: needs NODE_NAME');
+  if (set('TEMPORAL_TLS_CLIENT_CERT_PATH') !== set('TEMPORAL_TLS_CLIENT_KEY_PATH')) {
+    problems.push(`${set('TEMPORAL_TLS_CLIENT_CERT_PATH') ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH'}: client certificate and key must be given together`);
+  }
+  if (!r.success || problems.length) throw new ConfigError(problems);
   const e = r.data;
   const tlsFiles = e.TEMPORAL_TLS_SERVER_CA_CERT_PATH || e.TEMPORAL_TLS_CLIENT_CERT_PATH || e.TEMPORAL_TLS_SERVER_NAME;
   const tls: NodeAgentConfig['temporal']['tls'] = tlsFiles

@@ -1,0 +1,119 @@
+/**
+ * Helpers of the node-agent suites: agents hosted in the test process on the suite's simulated
+ * nodes, a workflow worker that calls node activities through the real Temporal server, and two
+ * independent views of a node's network (iproute2's JSON, and nmstatectl's) to check "nothing left
+ * behind" without trusting the agent's own comparison.
+ */
+import { afterAll, beforeAll } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { pino } from 'pino';
+import { runInNode, type SimNode } from '../../hack/cluster/nodes.ts';
+import { useCluster, type TestCluster } from '../support/cluster.ts';
+import { startNodeAgents, type NodeAgents, type StartNodeAgentsOptions } from '../../workers/node-agent-host.ts';
+import { callNode, type NodeCall, type NodeCallOutcome } from './workflows.ts';
+
+/** What {@link useAgents} gives a test file. */
+export interface AgentSuite {
+  t: TestCluster;
+  agents: NodeAgents;
+  stateDir: string;
+  /** Calls a node activity through a workflow on the suite's own queue. */
+  call(node: string, c: NodeCall, opts?: { maximumAttempts?: number; heartbeatTimeout?: string }): Promise<NodeCallOutcome>;
+}
+
+/** Probe settings that fit the simulated fabric (its DNS answers knmstate.test only) and keep failures short. */
+export const TEST_PROBES = { dnsHost: 'gateway.knmstate.test', timeoutMs: 3_000, selectTimeoutMs: 3_000, intervalMs: 250 };
+
+/**
+ * A node group of `count` nodes with an agent per node hosted in this process (kernel mode, the real
+ * nmstatectl) and a workflow worker. Agents stop before the nodes are removed.
+ */
+export function useAgents(group: string, count: number, extra: Partial<StartNodeAgentsOptions> = {}): AgentSuite {
+  const s = {} as AgentSuite;
+  let connection: NativeConnection | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  // Declared before useCluster's hooks so that it runs first: agents stop before the nodes go.
+  afterAll(async () => {
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await s.agents?.shutdown();
+    await connection?.close();
+    if (s.stateDir) rmSync(s.stateDir, { recursive: true, force: true });
+  }, 60_000);
+  s.t = useCluster(group, count);
+  beforeAll(async () => {
+    const { t } = s;
+    connection = await NativeConnection.connect({ address: t.cluster.info.temporal.address });
+    s.stateDir = mkdtempSync(join(tmpdir(), `knmstate-agent-${group}-`));
+    s.agents = await startNodeAgents({
+      connection,
+      namespace: t.cluster.info.temporal.namespace,
+      kubeConfig: t.kc,
+      nodes: t.nodes.nodes.map((n) => ({ name: n.name, netns: n.netns })),
+      nmstatectl: t.cluster.tools.nmstatectl,
+      ping: t.cluster.tools.ping,
+      mode: 'kernel',
+      stateDir: s.stateDir,
+      probes: TEST_PROBES,
+      logger: pino({ level: process.env.KNMSTATE_TEST_LOG ?? 'silent' }),
+      ...extra,
+    });
+    const queue = `knmstate.test.${group}.${t.cluster.run.id}`;
+    worker = await Worker.create({ connection, namespace: t.cluster.info.temporal.namespace, taskQueue: queue, workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)) });
+    running = worker.run();
+    s.call = (node, c, opts = {}) => t.client.workflow.execute(callNode, { taskQueue: queue, workflowId: `${group}-${randomUUID()}`, args: [node, c, opts] });
+  }, 90_000);
+  return s;
+}
+
+type J = Record<string, unknown>;
+
+/** A node's links, addresses and routes as iproute2 reports them (`-j`), without flags, lifetimes or route protocol. */
+export async function ipView(node: SimNode): Promise<{ links: string[]; addrs: string[]; routes: string[] }> {
+  const json = async (args: string[]): Promise<J[]> => {
+    const r = await runInNode(node, 'ip', ['-j', ...args]);
+    if (r.exitCode !== 0) throw new Error(`ip ${args.join(' ')} in ${node.name}: ${String(r.stderr)}`);
+    return JSON.parse(String(r.stdout) || '[]') as J[];
+  };
+  const [links, addrs, r4, r6] = await Promise.all([json(['link', 'show']), json(['addr', 'show']), json(['-4', 'route', 'show', 'table', 'main']), json(['-6', 'route', 'show', 'table', 'main'])]);
+  return {
+    links: links.map((l) => `${String(l.ifname)} ${(l.flags as string[]).includes('UP') ? 'up' : 'down'} master=${String(l.master ?? '-')}`).sort(),
+    addrs: addrs.flatMap((a) => (a.addr_info as J[]).map((i) => `${String(a.ifname)} ${String(i.local)}/${String(i.prefixlen)} ${String(i.scope)}`)).sort(),
+    routes: [...r4, ...r6].map((r) => `${String(r.dst)} via ${String(r.gateway ?? '-')} dev ${String(r.dev)} metric ${String(r.metric ?? 0)}`).sort(),
+  };
+}
+
+/** `nmstatectl show -k` inside the node without runtime-only fields (address protocol and lifetimes, bridge timers, hostname). */
+export async function nmView(node: SimNode, nmstatectl: string): Promise<J> {
+  const r = await runInNode(node, nmstatectl, ['show', '-q', '-k', '--json']);
+  if (r.exitCode !== 0) throw new Error(`nmstatectl show in ${node.name}: ${String(r.stderr)}`);
+  const state = JSON.parse(String(r.stdout)) as J;
+  delete state.hostname;
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v as J)
+          .filter(([k]) => !['protocol', 'valid-life-time', 'preferred-life-time', 'gc-timer', 'hello-timer'].includes(k))
+          .map(([k, x]) => [k, strip(x)]),
+      );
+    }
+    return v;
+  };
+  const out = strip(state) as J;
+  out.interfaces = (out.interfaces as J[]).sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  return out;
+}
+
+/** A temporary folder removed after the file. */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
