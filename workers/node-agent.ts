@@ -65,7 +65,15 @@ async function main(log: Logger, cfg: NodeAgentConfig): Promise<void> {
   const health = cfg.healthPort ? await startHealthServer(agents, cfg.healthPort) : undefined;
   if (health) log.info({ port: cfg.healthPort }, 'health endpoint on /healthz and /readyz');
 
+  // Handlers stay installed (not `once`): execa's exit hook re-raises a signal when it sees no other
+  // listener, which would kill the agent in the middle of undoing an apply.
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      log.warn({ signal }, 'already shutting down');
+      return;
+    }
+    stopping = true;
     log.info({ signal, deadlineMs: cfg.shutdownDeadlineMs }, 'shutting down: finishing or undoing in-flight applies');
     setTimeout(() => {
       log.error('shutdown deadline passed; exiting');
@@ -73,8 +81,8 @@ async function main(log: Logger, cfg: NodeAgentConfig): Promise<void> {
     }, cfg.shutdownDeadlineMs + 5_000).unref();
     void agents.shutdown();
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 
   await agents.done;
   await agents.shutdown();

@@ -58,6 +58,7 @@ export class NnsReporter {
   #stopped = false;
   #writes = 0;
   #lastLabel: string | undefined;
+  #nodeUid: string | undefined;
 
   constructor(o: NnsReporterOptions) {
     this.node = o.node;
@@ -139,21 +140,32 @@ export class NnsReporter {
     return true;
   }
 
+  /** The owner reference to this node's Node object (read once). */
+  async #owner(): Promise<{ apiVersion: string; kind: string; name: string; uid: string }> {
+    this.#nodeUid ??= (await this.#core.readNode({ name: this.node })).metadata!.uid!;
+    return { apiVersion: 'v1', kind: 'Node', name: this.node, uid: this.#nodeUid };
+  }
+
   async #ensureObject(): Promise<NodeNetworkState> {
     const ref = { group: NNS.group, version: NNS.version, plural: NNS.plural, name: this.node };
+    const owner = await this.#owner();
     try {
-      return (await this.#custom.getClusterCustomObject(ref)) as NodeNetworkState;
+      const existing = (await this.#custom.getClusterCustomObject(ref)) as NodeNetworkState;
+      // Left by an earlier Node of the same name (garbage collection had not run): adopt it.
+      if (!existing.metadata.ownerReferences?.some((o) => o.kind === 'Node' && o.uid === owner.uid)) {
+        return (await this.#custom.replaceClusterCustomObject({ ...ref, body: { ...existing, metadata: { ...existing.metadata, ownerReferences: [owner] } } })) as NodeNetworkState;
+      }
+      return existing;
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    const node = await this.#core.readNode({ name: this.node });
     const body: NodeNetworkState = {
       apiVersion: NNS.apiVersion,
       kind: NNS.kind,
       metadata: {
         name: this.node,
         ...(this.#o.labels && Object.keys(this.#o.labels).length ? { labels: this.#o.labels } : {}),
-        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.node, uid: node.metadata!.uid! }],
+        ownerReferences: [owner],
       },
     };
     try {

@@ -20,6 +20,7 @@ import { callNode, type NodeCall, type NodeCallOutcome } from './workflows.ts';
 /** What {@link useAgents} gives a test file. */
 export interface AgentSuite {
   t: TestCluster;
+  /** The in-process agents (unset with `hostAgents: false`). */
   agents: NodeAgents;
   stateDir: string;
   /** Calls a node activity through a workflow on the suite's own queue. */
@@ -33,7 +34,8 @@ export const TEST_PROBES = { dnsHost: 'gateway.knmstate.test', timeoutMs: 3_000,
  * A node group of `count` nodes with an agent per node hosted in this process (kernel mode, the real
  * nmstatectl) and a workflow worker. Agents stop before the nodes are removed.
  */
-export function useAgents(group: string, count: number, extra: Partial<StartNodeAgentsOptions> = {}): AgentSuite {
+export function useAgents(group: string, count: number, extra: Partial<StartNodeAgentsOptions> & { hostAgents?: boolean } = {}): AgentSuite {
+  const { hostAgents = true, ...agentOptions } = extra;
   const s = {} as AgentSuite;
   let connection: NativeConnection | undefined;
   let worker: Worker | undefined;
@@ -51,7 +53,7 @@ export function useAgents(group: string, count: number, extra: Partial<StartNode
     const { t } = s;
     connection = await NativeConnection.connect({ address: t.cluster.info.temporal.address });
     s.stateDir = mkdtempSync(join(tmpdir(), `knmstate-agent-${group}-`));
-    s.agents = await startNodeAgents({
+    if (hostAgents) s.agents = await startNodeAgents({
       connection,
       namespace: t.cluster.info.temporal.namespace,
       kubeConfig: t.kc,
@@ -62,7 +64,7 @@ export function useAgents(group: string, count: number, extra: Partial<StartNode
       stateDir: s.stateDir,
       probes: TEST_PROBES,
       logger: pino({ level: process.env.KNMSTATE_TEST_LOG ?? 'silent' }),
-      ...extra,
+      ...agentOptions,
     });
     const queue = `knmstate.test.${group}.${t.cluster.run.id}`;
     worker = await Worker.create({ connection, namespace: t.cluster.info.temporal.namespace, taskQueue: queue, workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)) });
@@ -73,6 +75,7 @@ export function useAgents(group: string, count: number, extra: Partial<StartNode
 }
 
 type J = Record<string, unknown>;
+const text = (v: unknown, dflt: string): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : dflt);
 
 /** A node's links, addresses and routes as iproute2 reports them (`-j`), without flags, lifetimes or route protocol. */
 export async function ipView(node: SimNode): Promise<{ links: string[]; addrs: string[]; routes: string[] }> {
@@ -83,9 +86,9 @@ export async function ipView(node: SimNode): Promise<{ links: string[]; addrs: s
   };
   const [links, addrs, r4, r6] = await Promise.all([json(['link', 'show']), json(['addr', 'show']), json(['-4', 'route', 'show', 'table', 'main']), json(['-6', 'route', 'show', 'table', 'main'])]);
   return {
-    links: links.map((l) => `${String(l.ifname)} ${(l.flags as string[]).includes('UP') ? 'up' : 'down'} master=${String(l.master ?? '-')}`).sort(),
+    links: links.map((l) => `${String(l.ifname)} ${(l.flags as string[]).includes('UP') ? 'up' : 'down'} master=${text(l.master, '-')}`).sort(),
     addrs: addrs.flatMap((a) => (a.addr_info as J[]).map((i) => `${String(a.ifname)} ${String(i.local)}/${String(i.prefixlen)} ${String(i.scope)}`)).sort(),
-    routes: [...r4, ...r6].map((r) => `${String(r.dst)} via ${String(r.gateway ?? '-')} dev ${String(r.dev)} metric ${String(r.metric ?? 0)}`).sort(),
+    routes: [...r4, ...r6].map((r) => `${String(r.dst)} via ${text(r.gateway, '-')} dev ${text(r.dev, '?')} metric ${text(r.metric, '0')}`).sort(),
   };
 }
 
@@ -111,9 +114,3 @@ export async function nmView(node: SimNode, nmstatectl: string): Promise<J> {
   return out;
 }
 
-/** A temporary folder removed after the file. */
-export function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  afterAll(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
