@@ -16,7 +16,7 @@
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '../activities/kube/client.ts';
 import type { Logger } from 'pino';
 import { nodeTaskQueue } from '../workflows/task-queues.ts';
 import { hostExec, netnsExec, type NodeExec } from '../activities/nmstate/exec.ts';
@@ -44,7 +44,8 @@ export interface StartNodeAgentsOptions {
   connection: NativeConnection;
   /** Temporal namespace. @default 'default' */
   namespace?: string;
-  kubeConfig: KubeConfig;
+  /** Kubernetes API access (probes, NodeNetworkState). */
+  kube: KubeClient;
   nodes: NodeSpec[];
   /** Path of nmstatectl (benchmarks point it at /work/shared/bench/nmstatectl-stub). */
   nmstatectl: string;
@@ -138,7 +139,7 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
     const reporter = nnsOn
       ? new NnsReporter({
           node: spec.name,
-          kubeConfig: opts.kubeConfig,
+          kube: opts.kube,
           driver,
           ...(opts.nns?.periodMs ? { periodMs: opts.nns.periodMs } : {}),
           ...(opts.nns?.labels ? { labels: opts.nns.labels } : {}),
@@ -151,7 +152,7 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
       node: spec.name,
       driver,
       journal,
-      kubeConfig: opts.kubeConfig,
+      kube: opts.kube,
       pingBin: opts.ping ?? 'ping',
       ipBin: opts.ip ?? 'ip',
       ...(opts.probes ? { probes: opts.probes } : {}),
@@ -213,7 +214,7 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
     throw err;
   }
   for (const s of served) runs.push(s.worker.run());
-  if (nnsOn && (opts.nns?.watch ?? true)) stopWatch = watchNodeNetworkStates(opts.kubeConfig, reporters, log);
+  if (nnsOn && (opts.nns?.watch ?? true)) stopWatch = watchNodeNetworkStates(opts.kube, reporters, log);
   log?.info({ nodes: served.map((s) => s.spec.name), mode: opts.mode }, 'node agents polling');
   const byName = new Map(served.map((s) => [s.spec.name, s]));
   return {
@@ -233,9 +234,9 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
 }
 
 /** The simulated nodes among the cluster's Nodes (those with the netns annotation), optionally by label selector. */
-export async function simulatedNodes(kubeConfig: KubeConfig, labelSelector?: string): Promise<NodeSpec[]> {
-  const api = kubeConfig.makeApiClient(CoreV1Api);
-  const list = await api.listNode(labelSelector ? { labelSelector } : {});
+export async function simulatedNodes(kube: KubeClient, labelSelector?: string): Promise<NodeSpec[]> {
+  type NodeList = { items: { metadata?: { name?: string; annotations?: Record<string, string> } }[] };
+  const list = await kube.request<NodeList>('GET', `/api/v1/nodes${labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : ''}`);
   return list.items
     .filter((n) => n.metadata?.annotations?.[SIMULATED_NETNS_ANNOTATION])
     .map((n) => ({ name: n.metadata!.name!, netns: n.metadata!.annotations![SIMULATED_NETNS_ANNOTATION]! }))

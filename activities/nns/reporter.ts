@@ -10,7 +10,7 @@
  *   {@link watchNodeNetworkStates}, one watch per agent process).
  * The agent writes NNS only; policy and enactment status belong to the rollout engine.
  */
-import { ApiException, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { isKubeError, type KubeClient } from '../kube/client.ts';
 import type { Logger } from 'pino';
 import { LABEL_FORCE_NNS_REFRESH, NNS, type NodeNetworkState } from '../../crd/nns.ts';
 import type { NmstateDriver } from '../nmstate/driver.ts';
@@ -20,7 +20,7 @@ import { filterNetworkState } from './filter.ts';
 /** Settings of one {@link NnsReporter}. */
 export interface NnsReporterOptions {
   node: string;
-  kubeConfig: KubeConfig;
+  kube: KubeClient;
   driver: NmstateDriver;
   /** Refresh period. @default 60_000 (upstream) */
   periodMs?: number;
@@ -42,15 +42,16 @@ function canonical(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-const isNotFound = (err: unknown): boolean => err instanceof ApiException && err.code === 404;
-const isConflict = (err: unknown): boolean => err instanceof ApiException && err.code === 409;
+const isNotFound = (err: unknown): boolean => isKubeError(err, 404);
+const isConflict = (err: unknown): boolean => isKubeError(err, 409);
+const NNS_PATH = `/apis/${NNS.group}/${NNS.version}/${NNS.plural}`;
 
 /** One node's NodeNetworkState writer. */
 export class NnsReporter {
   readonly node: string;
   readonly #o: NnsReporterOptions;
-  readonly #custom: CustomObjectsApi;
-  readonly #core: CoreV1Api;
+  readonly #kube: KubeClient;
+  readonly #path: string;
   #last: string | undefined;
   #versions: { nmstate: string; nm: string } | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -63,8 +64,8 @@ export class NnsReporter {
   constructor(o: NnsReporterOptions) {
     this.node = o.node;
     this.#o = o;
-    this.#custom = o.kubeConfig.makeApiClient(CustomObjectsApi);
-    this.#core = o.kubeConfig.makeApiClient(CoreV1Api);
+    this.#kube = o.kube;
+    this.#path = `${NNS_PATH}/${encodeURIComponent(o.node)}`;
   }
 
   /** Status writes made so far (each one a change). */
@@ -142,18 +143,17 @@ export class NnsReporter {
 
   /** The owner reference to this node's Node object (read once). */
   async #owner(): Promise<{ apiVersion: string; kind: string; name: string; uid: string }> {
-    this.#nodeUid ??= (await this.#core.readNode({ name: this.node })).metadata!.uid!;
+    this.#nodeUid ??= (await this.#kube.request<{ metadata: { uid: string } }>('GET', `/api/v1/nodes/${encodeURIComponent(this.node)}`)).metadata.uid;
     return { apiVersion: 'v1', kind: 'Node', name: this.node, uid: this.#nodeUid };
   }
 
   async #ensureObject(): Promise<NodeNetworkState> {
-    const ref = { group: NNS.group, version: NNS.version, plural: NNS.plural, name: this.node };
     const owner = await this.#owner();
     try {
-      const existing = (await this.#custom.getClusterCustomObject(ref)) as NodeNetworkState;
+      const existing = await this.#kube.request<NodeNetworkState>('GET', this.#path);
       // Left by an earlier Node of the same name (garbage collection had not run): adopt it.
       if (!existing.metadata.ownerReferences?.some((o) => o.kind === 'Node' && o.uid === owner.uid)) {
-        return (await this.#custom.replaceClusterCustomObject({ ...ref, body: { ...existing, metadata: { ...existing.metadata, ownerReferences: [owner] } } })) as NodeNetworkState;
+        return await this.#kube.request<NodeNetworkState>('PUT', this.#path, { ...existing, metadata: { ...existing.metadata, ownerReferences: [owner] } });
       }
       return existing;
     } catch (err) {
@@ -169,10 +169,10 @@ export class NnsReporter {
       },
     };
     try {
-      return (await this.#custom.createClusterCustomObject({ group: NNS.group, version: NNS.version, plural: NNS.plural, body })) as NodeNetworkState;
+      return await this.#kube.request<NodeNetworkState>('POST', NNS_PATH, body);
     } catch (err) {
       if (!isConflict(err)) throw err;
-      return (await this.#custom.getClusterCustomObject(ref)) as NodeNetworkState;
+      return await this.#kube.request<NodeNetworkState>('GET', this.#path);
     }
   }
 
@@ -185,7 +185,7 @@ export class NnsReporter {
         status: { ...obj.status, currentState, lastSuccessfulUpdateTime: new Date().toISOString(), handlerNmstateVersion: v.nmstate, hostNetworkManagerVersion: v.nm },
       };
       try {
-        await this.#custom.replaceClusterCustomObjectStatus({ group: NNS.group, version: NNS.version, plural: NNS.plural, name: this.node, body });
+        await this.#kube.request('PUT', `${this.#path}/status`, body);
         return;
       } catch (err) {
         if ((isConflict(err) || isNotFound(err)) && attempt < 5) continue;
@@ -200,43 +200,30 @@ export class NnsReporter {
  * force-refresh label changes to the reporters of the nodes it hosts. Restarts after errors; returns
  * a stop function.
  */
-export function watchNodeNetworkStates(kubeConfig: KubeConfig, reporters: Map<string, NnsReporter>, logger?: Logger): () => void {
+export function watchNodeNetworkStates(kube: KubeClient, reporters: Map<string, NnsReporter>, logger?: Logger): () => void {
   let stopped = false;
-  let current: AbortController | undefined;
+  let abort: (() => void) | undefined;
   let retry: NodeJS.Timeout | undefined;
-  const path = `/apis/${NNS.group}/${NNS.version}/${NNS.plural}`;
   const start = (): void => {
     if (stopped) return;
-    new Watch(kubeConfig)
-      .watch(
-        path,
-        { allowWatchBookmarks: true },
-        (type: string, obj: NodeNetworkState) => {
-          const r = reporters.get(obj?.metadata?.name ?? '');
-          if (r) r.onWatchEvent(type, obj);
-        },
-        (err: unknown) => {
-          if (stopped) return;
-          if (err) logger?.debug({ err: err instanceof Error ? err.message : err }, 'NodeNetworkState watch ended; restarting');
-          retry = setTimeout(start, 1_000);
-          retry.unref();
-        },
-      )
-      .then((ac) => {
-        current = ac;
-        if (stopped) ac.abort();
-      })
-      .catch((err: unknown) => {
+    abort = kube.watch<NodeNetworkState>(
+      NNS_PATH,
+      (e) => {
+        const r = reporters.get(e.object?.metadata?.name ?? '');
+        if (r && e.type !== 'BOOKMARK' && e.type !== 'ERROR') r.onWatchEvent(e.type, e.object);
+      },
+      (err) => {
         if (stopped) return;
-        logger?.debug({ err: err instanceof Error ? err.message : err }, 'NodeNetworkState watch failed; retrying');
-        retry = setTimeout(start, 2_000);
+        if (err) logger?.debug({ err: err.message }, 'NodeNetworkState watch ended; restarting');
+        retry = setTimeout(start, err ? 2_000 : 200);
         retry.unref();
-      });
+      },
+    );
   };
   start();
   return () => {
     stopped = true;
     if (retry) clearTimeout(retry);
-    current?.abort();
+    abort?.();
   };
 }

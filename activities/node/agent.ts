@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { validateDesiredState } from '../../crd/desired-state.ts';
@@ -69,8 +69,8 @@ export interface NodeAgentDeps {
   node: string;
   driver: NmstateDriver;
   journal: Journal;
-  /** For the api-server and node-readiness probes (a fresh client per probe). */
-  kubeConfig: KubeConfig;
+  /** For the api-server and node-readiness probes (a fresh connection per probe). */
+  kube: KubeClient;
   /** @default 'ping' */
   pingBin?: string;
   /** iproute2 `ip`, to put back IPv6 link-local addresses in kernel mode. @default 'ip' */
@@ -224,7 +224,7 @@ export class NodeAgent {
       show: () => this.driver.show({ timings }),
       pingBin: this.#deps.pingBin ?? 'ping',
       dnsLookup: this.#dnsLookup,
-      kubeConfig: this.#deps.kubeConfig,
+      kube: this.#deps.kube,
     };
   }
 

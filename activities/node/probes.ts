@@ -17,7 +17,7 @@
 import { Resolver } from 'node:dns/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '../kube/client.ts';
 import type { NodeExec } from '../nmstate/exec.ts';
 import type { NetworkState } from '../nmstate/types.ts';
 import type { ProbeName, ProbeOutcome, ProbeReport } from './types.ts';
@@ -46,7 +46,7 @@ export interface ProbeContext {
   /** Path of ping. */
   pingBin: string;
   dnsLookup: DnsLookup;
-  kubeConfig: KubeConfig;
+  kube: KubeClient;
 }
 
 /** A probe attempt failed; `unavailable` means its precondition is missing (nothing to probe). */
@@ -100,14 +100,13 @@ const probes: Record<ProbeName, (ctx: ProbeContext, s: ProbeSettings, signal?: A
     throw new ProbeError(`no DNS server resolved ${s.dnsHost}: ${results.map((r, i) => `${servers[i]}: ${r.status === 'rejected' ? (r.reason as Error).message : ''}`).join('; ')}`);
   },
   async 'api-server'(ctx) {
-    // A fresh client each time, as upstream does: a cached connection can outlive the network change.
-    const api = ctx.kubeConfig.makeApiClient(CoreV1Api);
-    await withTimeout(api.readNamespace({ name: 'default' }), 10_000, 'GET namespace default');
+    // A fresh connection each time, as upstream's uncached client: a cached one can outlive the network change.
+    await withTimeout(ctx.kube.request('GET', '/api/v1/namespaces/default', undefined, { fresh: true, timeoutMs: 10_000 }), 11_000, 'GET namespace default');
     return 'GET namespace default succeeded';
   },
   async 'node-readiness'(ctx) {
-    const api = ctx.kubeConfig.makeApiClient(CoreV1Api);
-    const node = await withTimeout(api.readNode({ name: ctx.node }), 10_000, `GET node ${ctx.node}`);
+    type Node = { status?: { conditions?: { type: string; status: string }[] } };
+    const node = await withTimeout(ctx.kube.request<Node>('GET', `/api/v1/nodes/${encodeURIComponent(ctx.node)}`, undefined, { fresh: true, timeoutMs: 10_000 }), 11_000, `GET node ${ctx.node}`);
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
     if (ready?.status !== 'True') throw new ProbeError(`node ${ctx.node} is not Ready (Ready=${ready?.status ?? 'missing'})`);
     return `node ${ctx.node} is Ready`;

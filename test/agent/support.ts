@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import { runInNode, type SimNode } from '../../hack/cluster/nodes.ts';
 import { useCluster, type TestCluster } from '../support/cluster.ts';
 import { startNodeAgents, type NodeAgents, type StartNodeAgentsOptions } from '../../workers/node-agent-host.ts';
+import { KubeClient } from '../../activities/kube/client.ts';
 import { callNode, type NodeCall, type NodeCallOutcome } from './workflows.ts';
 
 /** What {@link useAgents} gives a test file. */
@@ -38,6 +39,7 @@ export function useAgents(group: string, count: number, extra: Partial<StartNode
   const { hostAgents = true, ...agentOptions } = extra;
   const s = {} as AgentSuite;
   let connection: NativeConnection | undefined;
+  let kube: KubeClient | undefined;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   // Declared before useCluster's hooks so that it runs first: agents stop before the nodes go.
@@ -46,6 +48,7 @@ export function useAgents(group: string, count: number, extra: Partial<StartNode
     await running;
     await s.agents?.shutdown();
     await connection?.close();
+    kube?.close();
     if (s.stateDir) rmSync(s.stateDir, { recursive: true, force: true });
   }, 60_000);
   s.t = useCluster(group, count);
@@ -56,7 +59,7 @@ export function useAgents(group: string, count: number, extra: Partial<StartNode
     if (hostAgents) s.agents = await startNodeAgents({
       connection,
       namespace: t.cluster.info.temporal.namespace,
-      kubeConfig: t.kc,
+      kube: (kube = KubeClient.fromKubeconfigFile(t.cluster.info.kube.kubeconfig)),
       nodes: t.nodes.nodes.map((n) => ({ name: n.name, netns: n.netns })),
       nmstatectl: t.cluster.tools.nmstatectl,
       ping: t.cluster.tools.ping,
