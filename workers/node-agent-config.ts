@@ -20,6 +20,7 @@
  * | `PROBE_DNS_HOST` | `root-servers.net` | host the DNS probe resolves (upstream's variable) |
  * | `KNMSTATE_PROBE_TIMEOUT_SECONDS`, `KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS` | `120`, `120` | |
  * | `KNMSTATE_NNS_PERIOD_SECONDS` | `60` | NodeNetworkState refresh period |
+ * | `KNMSTATE_DEFAULT_BRIDGE_VLAN` | `true` | upstream's default VLAN trunk on linux-bridge ports (NetworkManager mode only; `false` on kernels without bridge VLAN filtering) |
  * | `KNMSTATE_HEALTH_PORT` | `8080` | `/healthz` and `/readyz`; `0` turns it off |
  * | `KNMSTATE_SHUTDOWN_DEADLINE_SECONDS` | `60` | on SIGTERM, time to finish or undo an in-flight apply (keep it below the pod's terminationGracePeriodSeconds) |
  * | `LOG_LEVEL` | `info` | pino level |
@@ -57,6 +58,10 @@ const envSchema = z
     KNMSTATE_PROBE_TIMEOUT_SECONDS: seconds(120),
     KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS: seconds(120, 0),
     KNMSTATE_NNS_PERIOD_SECONDS: seconds(60),
+    KNMSTATE_DEFAULT_BRIDGE_VLAN: z
+      .enum(['1', '0', 'true', 'false'])
+      .default('true')
+      .transform((v) => v === '1' || v === 'true'),
     KNMSTATE_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     KNMSTATE_SHUTDOWN_DEADLINE_SECONDS: seconds(60, 2),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -86,6 +91,7 @@ export interface NodeAgentConfig {
   probes: { dnsHost: string; timeoutMs: number; selectTimeoutMs: number };
   nnsPeriodMs: number;
   nnsLabels: Record<string, string>;
+  defaultBridgeVlan: boolean;
   healthPort: number;
   shutdownDeadlineMs: number;
   logLevel: string;
@@ -142,6 +148,7 @@ export function parseNodeAgentEnv(env: Record<string, string | undefined>): Node
     probes: { dnsHost: e.PROBE_DNS_HOST, timeoutMs: e.KNMSTATE_PROBE_TIMEOUT_SECONDS * 1000, selectTimeoutMs: e.KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS * 1000 },
     nnsPeriodMs: e.KNMSTATE_NNS_PERIOD_SECONDS * 1000,
     nnsLabels: labels,
+    defaultBridgeVlan: e.KNMSTATE_DEFAULT_BRIDGE_VLAN,
     healthPort: e.KNMSTATE_HEALTH_PORT,
     shutdownDeadlineMs: e.KNMSTATE_SHUTDOWN_DEADLINE_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,

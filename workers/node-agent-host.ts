@@ -29,6 +29,10 @@ import { NnsReporter, watchNodeNetworkStates } from '../activities/nns/reporter.
 
 /** Annotation on a simulated Node naming its network namespace (set by the local cluster harness). */
 export const SIMULATED_NETNS_ANNOTATION = 'knmstate.io/netns';
+/** Annotation on a NetworkManager-mode simulated Node: the `DBUS_SYSTEM_BUS_ADDRESS` of its NetworkManager. */
+export const SIMULATED_DBUS_ANNOTATION = 'knmstate.io/dbus-address';
+/** Label on a simulated Node: `kernel` or `networkmanager`. */
+export const SIMULATED_MODE_LABEL = 'knmstate.io/node-mode';
 
 /** One node to serve. */
 export interface NodeSpec {
@@ -37,6 +41,8 @@ export interface NodeSpec {
   netns?: string;
   /** Extra environment for the node's commands (e.g. DBUS_SYSTEM_BUS_ADDRESS of its NetworkManager). */
   env?: Record<string, string>;
+  /** This node's backend, when it differs from the host's `mode` (simulated clusters may mix them). */
+  mode?: NmstateMode;
 }
 
 /** Options of {@link startNodeAgents}. */
@@ -60,6 +66,11 @@ export interface StartNodeAgentsOptions {
   probes?: Partial<ProbeSettings>;
   /** NetworkManager checkpoint timeout, seconds. @default 480 */
   checkpointTimeoutSeconds?: number;
+  /**
+   * Upstream's default VLAN trunk (2-4094) on linux-bridge ports without `vlan`.
+   * @default true for NetworkManager-mode nodes (kernel mode cannot apply it); turn it off on kernels without bridge VLAN filtering
+   */
+  defaultBridgeVlan?: boolean;
   nns?: {
     /** @default true */
     enabled?: boolean;
@@ -131,7 +142,8 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
 
   const startOne = async (spec: NodeSpec): Promise<ServedNode> => {
     const exec = spec.netns ? netnsExec(spec.netns, { ipBin: opts.ip ?? 'ip', ...(spec.env ? { env: spec.env } : {}) }) : hostExec(spec.env ? { env: spec.env } : {});
-    const driver = new NmstateDriver({ exec, binary: opts.nmstatectl, mode: opts.mode, ...(opts.checkpointTimeoutSeconds ? { checkpointTimeoutSeconds: opts.checkpointTimeoutSeconds } : {}) });
+    const mode = spec.mode ?? opts.mode;
+    const driver = new NmstateDriver({ exec, binary: opts.nmstatectl, mode, ...(opts.checkpointTimeoutSeconds ? { checkpointTimeoutSeconds: opts.checkpointTimeoutSeconds } : {}) });
     const journal = new Journal(opts.stateDir, spec.name);
     await journal.lock();
     journals.push(journal);
@@ -143,7 +155,7 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
           driver,
           ...(opts.nns?.periodMs ? { periodMs: opts.nns.periodMs } : {}),
           ...(opts.nns?.labels ? { labels: opts.nns.labels } : {}),
-          ...(opts.mode === 'networkmanager' ? { networkManagerVersion: networkManagerVersion(exec) } : {}),
+          ...(mode === 'networkmanager' ? { networkManagerVersion: networkManagerVersion(exec) } : {}),
           ...(nodeLog ? { logger: nodeLog } : {}),
         })
       : undefined;
@@ -156,6 +168,7 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
       pingBin: opts.ping ?? 'ping',
       ipBin: opts.ip ?? 'ip',
       ...(opts.probes ? { probes: opts.probes } : {}),
+      ...(opts.defaultBridgeVlan !== undefined ? { defaultBridgeVlan: opts.defaultBridgeVlan } : {}),
       ...(nodeLog ? { logger: nodeLog } : {}),
       ...(reporter ? { onStateChanged: (reason: string) => reporter.refresh(reason) } : {}),
     });
@@ -233,13 +246,26 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
   };
 }
 
-/** The simulated nodes among the cluster's Nodes (those with the netns annotation), optionally by label selector. */
+/**
+ * The simulated nodes among the cluster's Nodes (those with the netns annotation), optionally by
+ * label selector, with each one's backend (mode label) and, in NetworkManager mode, its D-Bus address.
+ */
 export async function simulatedNodes(kube: KubeClient, labelSelector?: string): Promise<NodeSpec[]> {
-  type NodeList = { items: { metadata?: { name?: string; annotations?: Record<string, string> } }[] };
+  type NodeList = { items: { metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } }[] };
   const list = await kube.request<NodeList>('GET', `/api/v1/nodes${labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : ''}`);
   return list.items
     .filter((n) => n.metadata?.annotations?.[SIMULATED_NETNS_ANNOTATION])
-    .map((n) => ({ name: n.metadata!.name!, netns: n.metadata!.annotations![SIMULATED_NETNS_ANNOTATION]! }))
+    .map((n): NodeSpec => {
+      const m = n.metadata!;
+      const mode = m.labels?.[SIMULATED_MODE_LABEL];
+      const dbus = m.annotations?.[SIMULATED_DBUS_ANNOTATION];
+      return {
+        name: m.name!,
+        netns: m.annotations![SIMULATED_NETNS_ANNOTATION]!,
+        ...(mode === 'kernel' || mode === 'networkmanager' ? { mode } : {}),
+        ...(dbus ? { env: { DBUS_SYSTEM_BUS_ADDRESS: dbus } } : {}),
+      };
+    })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

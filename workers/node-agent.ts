@@ -65,6 +65,7 @@ async function main(log: Logger, cfg: NodeAgentConfig): Promise<void> {
     ping: cfg.ping,
     ip: cfg.ip,
     probes: cfg.probes,
+    defaultBridgeVlan: cfg.defaultBridgeVlan,
     nns: { periodMs: cfg.nnsPeriodMs, labels: cfg.nnsLabels },
     shutdownGraceMs: cfg.shutdownDeadlineMs - undoMs,
     shutdownUndoMs: undoMs,

@@ -80,8 +80,8 @@ export interface NodeAgentDeps {
   /** Defaults for every apply (an apply's `probes` input overrides them). */
   probes?: Partial<ProbeSettings>;
   /**
-   * Inject upstream's default VLAN trunk on linux-bridge ports without `vlan`.
-   * @default true in NetworkManager mode, false in kernel mode (which cannot apply it)
+   * Inject upstream's default VLAN trunk on linux-bridge ports without `vlan` (NetworkManager mode
+   * only: kernel mode cannot apply it). @default true
    */
   defaultBridgeVlan?: boolean;
   logger?: Logger;
@@ -241,13 +241,19 @@ export class NodeAgent {
    * Puts the node back to `target` within the scope of `desired` (the whole state without it):
    * applies the restore state (kernel: without nmstate's verification), puts back IPv6 link-local
    * addresses the kernel-mode apply dropped, and compares; a second round if something remains.
+   * With `compareOnly` (after a NetworkManager checkpoint rollback, which is authoritative: knmstate
+   * does not write NetworkManager profiles on top of it) it only compares, ignoring route metrics.
    * Returns the actions taken and the differences left (empty = clean).
    */
-  async restore(target: NetworkState, desired: NetworkState | undefined, timings: CommandTiming[] = []): Promise<{ actions: string[]; differences: string[] }> {
+  async restore(target: NetworkState, desired: NetworkState | undefined, timings: CommandTiming[] = [], opts: { compareOnly?: boolean } = {}): Promise<{ actions: string[]; differences: string[] }> {
     const before = normalizeState(target);
     const scope = desired ? scopeOf(desired, before) : fullScope();
     const actions: string[] = [];
     let differences: string[] = [];
+    if (opts.compareOnly) {
+      const now = normalizeState(await this.driver.show({ timings }));
+      return { actions, differences: compareStates(before, now, scope, { ignoreRouteMetric: true }) };
+    }
     for (let round = 1; round <= 2; round++) {
       let now = normalizeState(await this.driver.show({ timings }));
       const plan = restoreState(before, now, scope);
@@ -335,7 +341,8 @@ export class NodeAgent {
       }
     }
     await this.journal.writeInflight({ ...rec, phase: 'restoring', childPid: undefined });
-    const r = await this.restore(rec.target, rec.desired, timings);
+    // NetworkManager: its checkpoint (rolled back above, or by its own timeout) is what undoes an apply.
+    const r = await this.restore(rec.target, rec.desired, timings, { compareOnly: this.driver.mode === 'networkmanager' && rec.op === 'apply' });
     actions.push(...r.actions);
     const report: RecoveryReport = { ...base, action: 'undone', actions, differences: r.differences };
     if (r.differences.length) {
@@ -370,7 +377,7 @@ export class NodeAgent {
         throw this.#fail(CaptureRenderFailed, { node: this.node, ...ids, type: CaptureRenderFailed, message: `failure generating desiredState and capturedStates: ${err.parsed.message}`, rolledBack: false }, err);
       }
     }
-    const vlan = this.#deps.defaultBridgeVlan ?? this.driver.mode === 'networkmanager';
+    const vlan = this.driver.mode === 'networkmanager' && (this.#deps.defaultBridgeVlan ?? true);
     return { state: vlan ? withDefaultBridgeVlan(out.state) : out.state, capturedStates: out.capturedStates };
   }
 
@@ -400,7 +407,11 @@ export class NodeAgent {
     }
   }
 
-  /** Undoes the journalled attempt `rec` (NM: checkpoint rollback; kernel: restore) and checks the result. */
+  /**
+   * Undoes the journalled attempt `rec` and checks the result: NetworkManager mode rolls back the
+   * checkpoint (after a failed apply nmstate already has) and only compares; kernel mode restores
+   * the snapshot itself.
+   */
   async #undo(rec: InflightRecord, timings: CommandTiming[], nmRollback: boolean): Promise<{ actions: string[]; differences: string[] }> {
     await this.journal.writeInflight({ ...rec, phase: 'restoring', childPid: undefined });
     const actions: string[] = [];
@@ -412,7 +423,7 @@ export class NodeAgent {
         if (!(err instanceof NmstateCommandError && err.parsed.class === 'no-checkpoint')) actions.push(`nmstatectl rollback failed: ${(err as Error).message}`);
       }
     }
-    const r = await this.restore(rec.target, rec.desired, timings);
+    const r = await this.restore(rec.target, rec.desired, timings, { compareOnly: this.driver.mode === 'networkmanager' });
     actions.push(...r.actions);
     if (!r.differences.length) await this.journal.clearInflight();
     await this.#notify('rollback');

@@ -287,9 +287,19 @@ export function ifaceDiffs(a: NormIface, b: NormIface): string[] {
   return out;
 }
 
-function routeSetDiffs(what: string, a: NormRoute[], b: NormRoute[], scope: Scope): string[] {
-  const ka = new Set(a.filter((r) => routeInScope(r, scope)).map(routeKey));
-  const kb = new Set(b.filter((r) => routeInScope(r, scope)).map(routeKey));
+/** Options of {@link compareStates}. */
+export interface CompareOptions {
+  /**
+   * Ignore route metrics: NetworkManager assigns its own when it re-activates a device (e.g. after a
+   * checkpoint rollback of a device it did not configure before), and its checkpoint is authoritative.
+   */
+  ignoreRouteMetric?: boolean;
+}
+
+function routeSetDiffs(what: string, a: NormRoute[], b: NormRoute[], scope: Scope, o: CompareOptions): string[] {
+  const key = (r: NormRoute): string => routeKey(o.ignoreRouteMetric ? { ...r, metric: undefined } : r);
+  const ka = new Set(a.filter((r) => routeInScope(r, scope)).map(key));
+  const kb = new Set(b.filter((r) => routeInScope(r, scope)).map(key));
   return [...[...ka].filter((k) => !kb.has(k)).map((k) => `${what}: missing ${k}`), ...[...kb].filter((k) => !ka.has(k)).map((k) => `${what}: extra ${k}`)];
 }
 
@@ -297,7 +307,7 @@ function routeSetDiffs(what: string, a: NormRoute[], b: NormRoute[], scope: Scop
  * The differences between `before` and `now` within `scope`, as texts naming the field, the value
  * before and the value now. Empty means equal (ignoring runtime-only fields).
  */
-export function compareStates(before: NormState, now: NormState, scope: Scope): string[] {
+export function compareStates(before: NormState, now: NormState, scope: Scope, opts: CompareOptions = {}): string[] {
   const out: string[] = [];
   for (const name of ifaceNames(before, now, scope)) {
     const a = before.interfaces.get(name);
@@ -306,7 +316,7 @@ export function compareStates(before: NormState, now: NormState, scope: Scope): 
     else if (!a && b) out.push(`interfaces.${name}: new ${b.type} (was not there)`);
     else if (a && b) out.push(...ifaceDiffs(a, b));
   }
-  out.push(...routeSetDiffs('routes.config', before.routes, now.routes, scope), ...routeSetDiffs('routes.running', before.running, now.running, scope));
+  out.push(...routeSetDiffs('routes.config', before.routes, now.routes, scope, opts), ...routeSetDiffs('routes.running', before.running, now.running, scope, opts));
   if (scope.all || scope.dns) {
     for (const k of ['server', 'search', 'options'] as const) {
       if (!same(before.dns[k], now.dns[k])) out.push(`dns-resolver.config.${k}: [${before.dns[k].join(', ')}] → [${now.dns[k].join(', ')}]`);

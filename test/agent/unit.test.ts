@@ -182,6 +182,17 @@ describe('state comparison and restore', () => {
     expect(lostLinkLocal(b, normalizeState(after), scope)).toEqual([{ iface: 'eth1', address: 'fe80::4/64' }]);
   });
 
+  it('given a route whose metric NetworkManager reassigned after a checkpoint rollback, should ignore the metric only when asked', () => {
+    const before = base();
+    const now = base();
+    const withMetric = { ...gwRoute, metric: 100 };
+    now.routes = { config: [withMetric], running: [withMetric] };
+    const b = normalizeState(before);
+    const scope = scopeOf({ routes: { config: [gwRoute] } }, b);
+    expect(compareStates(b, normalizeState(now), scope)).toHaveLength(4);
+    expect(compareStates(b, normalizeState(now), scope, { ignoreRouteMetric: true })).toEqual([]);
+  });
+
   it('given changed DNS, should restore the snapshot config', () => {
     const before = base();
     const now = base();
