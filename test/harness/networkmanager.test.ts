@@ -12,8 +12,11 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { openCluster, type Cluster } from '../../hack/cluster/cluster.ts';
 import { Run, listNetns, sweepStaleRuns } from '../../hack/cluster/run.ts';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import {
   DATA_GATEWAY,
+  DBUS_ADDRESS_ANNOTATION,
+  NODE_MODE_LABEL,
   createNodeGroup,
   defaultNodeMode,
   parseNodeMode,
@@ -41,7 +44,7 @@ let group: NodeGroup;
 
 beforeAll(async () => {
   cluster = openCluster();
-  group = await cluster.addNodes({ name: 'nm-main', count: 7, mode: 'networkmanager', nodeObjects: false });
+  group = await cluster.addNodes({ name: 'nm-main', count: 7, mode: 'networkmanager' });
 }, 120_000);
 
 afterAll(async () => {
@@ -118,6 +121,15 @@ describe('NetworkManager node mode: the harness', () => {
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(cluster.run.dir);
     // Other users of the node's namespace still see a writable /sys.
     expect((await runInNode(n, 'sh', ['-c', 'grep " /sys " /proc/self/mountinfo'])).stdout).toMatch(/ \/sys rw/);
+  });
+
+  it("given a NetworkManager node, should publish its mode and its bus address on its Node object for the agent", async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(cluster.info.kube.kubeconfig);
+    const obj = await kc.makeApiClient(CoreV1Api).readNode({ name: node(1).name });
+    expect(obj.metadata?.labels?.[NODE_MODE_LABEL]).toBe('networkmanager');
+    expect(obj.metadata?.annotations?.[DBUS_ADDRESS_ANNOTATION]).toBe(node(1).dbusAddress);
+    expect(node(1).dbusAddress).toBe(`unix:path=${join(nodeNmDir(cluster.run, node(1).name), 'dbus', 'bus')}`);
   });
 
   it('given a fresh NetworkManager node, should have eth1 and eth2 managed but unconfigured, no profiles, and eth0 as the harness set it', async () => {
