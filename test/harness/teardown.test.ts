@@ -47,29 +47,41 @@ describe('harness teardown', () => {
     const owner = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/owner.ts', import.meta.url)), 'reaped'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: owner.stdout }).once('line', resolve);
-      owner.once('exit', (code) => reject(new Error(`owner exited early with ${code}`)));
-    });
+    let line: string;
+    try {
+      line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: owner.stdout }).once('line', resolve);
+        owner.once('exit', (code) => reject(new Error(`owner exited early with ${code}`)));
+      });
+    } catch (err) {
+      owner.kill('SIGKILL');
+      throw err;
+    }
     const { runId, procs, netns } = JSON.parse(line) as { runId: string; procs: ProcRecord[]; netns: string[] };
-    expect(procs.map((p) => p.name).sort()).toEqual(['dnsmasq-reaped', 'etcd', 'kube-apiserver', 'temporal']);
-    expect(procs.every(isAlive)).toBe(true);
-
+    // Kill first, assert after: a failed expectation must not leave the owner (and its run) behind.
+    const aliveBefore = procs.every(isAlive);
     owner.kill('SIGKILL');
+    // NetworkManager mode adds each node's bus and NetworkManager to these.
+    expect(procs.map((p) => p.name)).toEqual(expect.arrayContaining(['dnsmasq-reaped', 'etcd', 'kube-apiserver', 'temporal']));
+    expect(aliveBefore).toBe(true);
     await eventually(() => nothingLeft(runId, procs, netns), { timeoutMs: 30_000, what: `run ${runId} to be reaped` });
   }, 90_000);
 
   it('given a stale run with no reaper, should be swept by the next start', async () => {
     const idle = spawnIdle();
-    const run = Run.create({ ownerPid: idle.pid });
-    const group = await createNodeGroup(run, { name: 'stale', count: 1, dnsmasqBin: tools().dnsmasq });
-    const procs = run.procs();
-    const netns = [group.fabricNetns, ...group.nodes.map((n) => n.netns)];
-    expect(await sweepStaleRuns()).not.toContain(run.id); // owner alive: not stale
+    try {
+      const run = Run.create({ ownerPid: idle.pid });
+      const group = await createNodeGroup(run, { name: 'stale', count: 1, dnsmasqBin: tools().dnsmasq });
+      const procs = run.procs();
+      const netns = [group.fabricNetns, ...group.nodes.map((n) => n.netns)];
+      expect(await sweepStaleRuns()).not.toContain(run.id); // owner alive: not stale
 
-    idle.child.kill('SIGKILL');
-    await eventually(() => procStartTime(idle.pid) === undefined, { what: 'idle owner to exit' });
-    expect(await sweepStaleRuns()).toContain(run.id);
-    expect(nothingLeft(run.id, procs, netns)).toBe(true);
+      idle.child.kill('SIGKILL');
+      await eventually(() => procStartTime(idle.pid) === undefined, { what: 'idle owner to exit' });
+      expect(await sweepStaleRuns()).toContain(run.id);
+      expect(nothingLeft(run.id, procs, netns)).toBe(true);
+    } finally {
+      idle.child.kill('SIGKILL'); // no-op when the test already killed it
+    }
   });
 });
