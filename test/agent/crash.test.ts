@@ -7,6 +7,7 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,18 @@ const views = async () => ({ ip: await ipView(node()), nm: await nmView(node(), 
 const agentPath = fileURLToPath(new URL('../../workers/node-agent.ts', import.meta.url));
 const inflightFile = () => join(s.stateDir, 'nodes', node().name, 'inflight.json');
 const readInflight = (): InflightRecord | undefined => (existsSync(inflightFile()) ? (JSON.parse(readFileSync(inflightFile(), 'utf8')) as InflightRecord) : undefined);
+
+/** A TCP port nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 /** Whether a process runs (a zombie left to a PID 1 that does not reap does not count). */
 function running(pid: number): boolean {
@@ -144,11 +157,14 @@ describe('node agent process: crash and shutdown mid-apply', () => {
     }
   });
 
-  it('given SIGTERM while the probes of a bad change run, should undo the change within the shutdown deadline and exit cleanly', async () => {
+  it('given SIGTERM while the probes of a bad change run, should report healthy before, then undo the change within the shutdown deadline and exit cleanly', async () => {
     const n = node();
     const before = await views();
     // Probes may take 30 s; the deadline is 4 s: 2 s grace, then the apply is cancelled and undone.
-    const agent = await startAgent({ KNMSTATE_PROBE_TIMEOUT_SECONDS: '30', KNMSTATE_SHUTDOWN_DEADLINE_SECONDS: '4' });
+    const port = await freePort();
+    const agent = await startAgent({ KNMSTATE_PROBE_TIMEOUT_SECONDS: '30', KNMSTATE_SHUTDOWN_DEADLINE_SECONDS: '4', KNMSTATE_HEALTH_PORT: String(port) });
+    const health = await eventually(() => fetch(`http://127.0.0.1:${port}/healthz`).then(async (r) => ({ status: r.status, body: (await r.json()) })), { timeoutMs: 5_000, what: 'the health endpoint' });
+    expect(health).toEqual({ status: 200, body: { ok: true, nodes: { [n.name]: 'RUNNING' } } });
     const handle = await s.t.client.workflow.start(callNode, {
       taskQueue: `knmstate.test.agent-crash.${s.t.cluster.run.id}`,
       workflowId: `agent-term-${randomUUID()}`,
