@@ -1,0 +1,15 @@
+/**
+ * The node activities' public face. The rollout workflow imports types only:
+ *
+ *   import type { NodeActivities, NodeErrorType } from '../activities/node/index.ts';
+ *   const node = proxyActivities<NodeActivities>({ taskQueue: nodeTaskQueue(name), startToCloseTimeout: '15m', heartbeatTimeout: '30s' });
+ *
+ * Workers build them with {@link createNodeActivities} (or run whole agents with
+ * workers/node-agent-host.ts `startNodeAgents`). Failure types and their retryability: ./errors.ts.
+ */
+export { createNodeActivities, NodeAgent, type NodeAgentDeps } from './agent.ts';
+export * from './errors.ts';
+export type * from './types.ts';
+export { Journal, AgentLockedError, type AppliedRecord, type InflightRecord } from './journal.ts';
+export { DEFAULT_PROBE_SETTINGS, type ProbeSettings, type DnsLookup } from './probes.ts';
+export { diffSummary, compareStates, normalizeState, restoreState, scopeOf } from './state.ts';
