@@ -43,13 +43,23 @@ export async function mintUser(run: Run, kube: KubeInfo, name: string, rules: V1
       },
     })
     .catch(ignoreExists);
-  const tr = await core.createNamespacedServiceAccountToken({
+  const { token, kubeconfig } = await serviceAccountKubeconfig(run, kube, USERS_NAMESPACE, name);
+  return { name, username: `system:serviceaccount:${USERS_NAMESPACE}:${name}`, token, kubeconfig };
+}
+
+/**
+ * A 1-hour token (TokenRequest API) for an existing ServiceAccount, and a kubeconfig using it: e.g. to
+ * run a component under exactly the RBAC that deploy/ gives it.
+ */
+export async function serviceAccountKubeconfig(run: Run, kube: KubeInfo, namespace: string, name: string): Promise<{ token: string; kubeconfig: string }> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kube.kubeconfig);
+  const tr = await kc.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
     name,
-    namespace: USERS_NAMESPACE,
+    namespace,
     body: { spec: { audiences: ['https://kubernetes.default.svc'], expirationSeconds: 3600 } },
   });
   const token = tr.status?.token;
-  if (!token) throw new Error(`TokenRequest for ${name} returned no token`);
-  const kubeconfig = writeKubeconfig(run.path(`kubeconfig-${name}`), kube, name, token);
-  return { name, username: `system:serviceaccount:${USERS_NAMESPACE}:${name}`, token, kubeconfig };
+  if (!token) throw new Error(`TokenRequest for ${namespace}/${name} returned no token`);
+  return { token, kubeconfig: writeKubeconfig(run.path(`kubeconfig-${namespace}-${name}`), kube, `${namespace}-${name}`, token) };
 }
