@@ -20,7 +20,9 @@
  * | `PROBE_DNS_HOST` | `root-servers.net` | host the DNS probe resolves (upstream's variable) |
  * | `KNMSTATE_PROBE_TIMEOUT_SECONDS`, `KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS` | `120`, `120` | |
  * | `KNMSTATE_NNS_PERIOD_SECONDS` | `60` | NodeNetworkState refresh period |
- * | `KNMSTATE_DEFAULT_BRIDGE_VLAN` | `true` | upstream's default VLAN trunk on linux-bridge ports (NetworkManager mode only; `false` on kernels without bridge VLAN filtering) |
+ * | `DBUS_SYSTEM_BUS_ADDRESS` | the system bus | NetworkManager mode: the bus of the node's NetworkManager (required for a simulated node, `NODE_NETNS`, so that nmstatectl never reaches the host's own NetworkManager) |
+ * | `KNMSTATE_CHECKPOINT_MARGIN_SECONDS` | `30` | NetworkManager mode: checkpoint timeout T = probe timeout + this (covers the longest apply step under load and the commit) |
+ * | `KNMSTATE_DEFAULT_BRIDGE_VLAN` | `auto` | upstream's default VLAN trunk on linux-bridge ports (NetworkManager mode only); `auto`: when the kernel has bridge VLAN filtering |
  * | `KNMSTATE_HEALTH_PORT` | `8080` | `/healthz` and `/readyz`; `0` turns it off |
  * | `KNMSTATE_SHUTDOWN_DEADLINE_SECONDS` | `60` | on SIGTERM, time to finish or undo an in-flight apply (keep it below the pod's terminationGracePeriodSeconds) |
  * | `LOG_LEVEL` | `info` | pino level |
@@ -59,9 +61,11 @@ const envSchema = z
     KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS: seconds(120, 0),
     KNMSTATE_NNS_PERIOD_SECONDS: seconds(60),
     KNMSTATE_DEFAULT_BRIDGE_VLAN: z
-      .enum(['1', '0', 'true', 'false'])
-      .default('true')
-      .transform((v) => v === '1' || v === 'true'),
+      .enum(['1', '0', 'true', 'false', 'auto'])
+      .default('auto')
+      .transform((v) => (v === 'auto' ? 'auto' : v === '1' || v === 'true')),
+    KNMSTATE_CHECKPOINT_MARGIN_SECONDS: seconds(30),
+    DBUS_SYSTEM_BUS_ADDRESS: nonEmpty.optional(),
     KNMSTATE_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     KNMSTATE_SHUTDOWN_DEADLINE_SECONDS: seconds(60, 2),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -91,7 +95,10 @@ export interface NodeAgentConfig {
   probes: { dnsHost: string; timeoutMs: number; selectTimeoutMs: number };
   nnsPeriodMs: number;
   nnsLabels: Record<string, string>;
-  defaultBridgeVlan: boolean;
+  defaultBridgeVlan: boolean | 'auto';
+  checkpointMarginSeconds: number;
+  /** NetworkManager's bus, when not the system bus (a simulated node). */
+  dbusAddress?: string;
   healthPort: number;
   shutdownDeadlineMs: number;
   logLevel: string;
@@ -116,6 +123,9 @@ export function parseNodeAgentEnv(env: Record<string, string | undefined>): Node
   if (!set('NODE_NAME') && !set('KNMSTATE_SIMULATED_NODES')) problems.push('NODE_NAME: is required (or KNMSTATE_SIMULATED_NODES to host simulated nodes)');
   if (set('NODE_NAME') && set('KNMSTATE_SIMULATED_NODES')) problems.push('KNMSTATE_SIMULATED_NODES: cannot be combined with NODE_NAME');
   if (set('NODE_NETNS') && !set('NODE_NAME')) problems.push('NODE_NETNS: needs NODE_NAME');
+  if (set('NODE_NETNS') && (env.KNMSTATE_NMSTATE_MODE ?? 'networkmanager') === 'networkmanager' && !set('DBUS_SYSTEM_BUS_ADDRESS')) {
+    problems.push("DBUS_SYSTEM_BUS_ADDRESS: is required for a simulated NetworkManager-mode node (NODE_NETNS): unset, nmstatectl would reach the host's own NetworkManager");
+  }
   if (set('TEMPORAL_TLS_CLIENT_CERT_PATH') !== set('TEMPORAL_TLS_CLIENT_KEY_PATH')) {
     problems.push(`${set('TEMPORAL_TLS_CLIENT_CERT_PATH') ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH'}: client certificate and key must be given together`);
   }
@@ -149,6 +159,8 @@ export function parseNodeAgentEnv(env: Record<string, string | undefined>): Node
     nnsPeriodMs: e.KNMSTATE_NNS_PERIOD_SECONDS * 1000,
     nnsLabels: labels,
     defaultBridgeVlan: e.KNMSTATE_DEFAULT_BRIDGE_VLAN,
+    checkpointMarginSeconds: e.KNMSTATE_CHECKPOINT_MARGIN_SECONDS,
+    ...(e.DBUS_SYSTEM_BUS_ADDRESS ? { dbusAddress: e.DBUS_SYSTEM_BUS_ADDRESS } : {}),
     healthPort: e.KNMSTATE_HEALTH_PORT,
     shutdownDeadlineMs: e.KNMSTATE_SHUTDOWN_DEADLINE_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,

@@ -64,13 +64,16 @@ export interface StartNodeAgentsOptions {
   ip?: string;
   /** Probe defaults (per-apply `probes` input overrides them). */
   probes?: Partial<ProbeSettings>;
-  /** NetworkManager checkpoint timeout, seconds. @default 480 */
-  checkpointTimeoutSeconds?: number;
   /**
-   * Upstream's default VLAN trunk (2-4094) on linux-bridge ports without `vlan`.
-   * @default true for NetworkManager-mode nodes (kernel mode cannot apply it); turn it off on kernels without bridge VLAN filtering
+   * NetworkManager mode: seconds added to the probe timeout to make the checkpoint timeout of each
+   * apply (T = probe timeout + margin; activities/node/agent.ts `checkpointTimeoutSeconds`). @default 30
    */
-  defaultBridgeVlan?: boolean;
+  checkpointMarginSeconds?: number;
+  /**
+   * Upstream's default VLAN trunk (2-4094) on linux-bridge ports without `vlan` (NetworkManager-mode
+   * nodes only: kernel mode cannot apply it). @default 'auto': on when the node's kernel has bridge VLAN filtering
+   */
+  defaultBridgeVlan?: boolean | 'auto';
   nns?: {
     /** @default true */
     enabled?: boolean;
@@ -141,9 +144,13 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
   const nnsOn = opts.nns?.enabled ?? true;
 
   const startOne = async (spec: NodeSpec): Promise<ServedNode> => {
-    const exec = spec.netns ? netnsExec(spec.netns, { ipBin: opts.ip ?? 'ip', ...(spec.env ? { env: spec.env } : {}) }) : hostExec(spec.env ? { env: spec.env } : {});
     const mode = spec.mode ?? opts.mode;
-    const driver = new NmstateDriver({ exec, binary: opts.nmstatectl, mode, ...(opts.checkpointTimeoutSeconds ? { checkpointTimeoutSeconds: opts.checkpointTimeoutSeconds } : {}) });
+    // Unset, nmstatectl would talk to the host's own NetworkManager instead of the simulated node's.
+    if (spec.netns && mode === 'networkmanager' && !spec.env?.DBUS_SYSTEM_BUS_ADDRESS) {
+      throw new Error(`node ${spec.name}: a simulated NetworkManager-mode node (netns ${spec.netns}) needs DBUS_SYSTEM_BUS_ADDRESS of its own NetworkManager`);
+    }
+    const exec = spec.netns ? netnsExec(spec.netns, { ipBin: opts.ip ?? 'ip', ...(spec.env ? { env: spec.env } : {}) }) : hostExec(spec.env ? { env: spec.env } : {});
+    const driver = new NmstateDriver({ exec, binary: opts.nmstatectl, mode });
     const journal = new Journal(opts.stateDir, spec.name);
     await journal.lock();
     journals.push(journal);
@@ -169,6 +176,7 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
       ipBin: opts.ip ?? 'ip',
       ...(opts.probes ? { probes: opts.probes } : {}),
       ...(opts.defaultBridgeVlan !== undefined ? { defaultBridgeVlan: opts.defaultBridgeVlan } : {}),
+      ...(opts.checkpointMarginSeconds !== undefined ? { checkpointMarginSeconds: opts.checkpointMarginSeconds } : {}),
       ...(nodeLog ? { logger: nodeLog } : {}),
       ...(reporter ? { onStateChanged: (reason: string) => reporter.refresh(reason) } : {}),
     });

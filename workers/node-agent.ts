@@ -49,7 +49,10 @@ async function main(log: Logger, cfg: NodeAgentConfig): Promise<void> {
     ...(cfg.temporal.apiKey ? { apiKey: cfg.temporal.apiKey } : {}),
   });
 
-  const nodes: NodeSpec[] = cfg.nodes.kind === 'single' ? [{ name: cfg.nodes.name, ...(cfg.nodes.netns ? { netns: cfg.nodes.netns } : {}) }] : await simulatedNodes(kube, cfg.nodes.selector);
+  const nodes: NodeSpec[] =
+    cfg.nodes.kind === 'single'
+      ? [{ name: cfg.nodes.name, ...(cfg.nodes.netns ? { netns: cfg.nodes.netns } : {}), ...(cfg.dbusAddress ? { env: { DBUS_SYSTEM_BUS_ADDRESS: cfg.dbusAddress } } : {}) }]
+      : await simulatedNodes(kube, cfg.nodes.selector);
   if (!nodes.length) throw new Error(`no simulated nodes match ${cfg.nodes.kind === 'simulated' ? (cfg.nodes.selector ?? '*') : ''}`);
 
   // Half the deadline (at most 20 s) is kept for undoing an apply that did not finish in the rest.
@@ -66,6 +69,7 @@ async function main(log: Logger, cfg: NodeAgentConfig): Promise<void> {
     ip: cfg.ip,
     probes: cfg.probes,
     defaultBridgeVlan: cfg.defaultBridgeVlan,
+    checkpointMarginSeconds: cfg.checkpointMarginSeconds,
     nns: { periodMs: cfg.nnsPeriodMs, labels: cfg.nnsLabels },
     shutdownGraceMs: cfg.shutdownDeadlineMs - undoMs,
     shutdownUndoMs: undoMs,

@@ -87,11 +87,11 @@ export class NmstateDriver {
   }
 
   /**
-   * Applies `state`. NetworkManager mode keeps the checkpoint (`--no-commit --timeout`) unless
-   * `commit` is true; kernel mode applies directly (there is no checkpoint, and a failure is not undone).
+   * Applies `state`. NetworkManager mode keeps the checkpoint (`--no-commit --timeout`, the call's
+   * `checkpointTimeoutSeconds` or the driver's) unless `commit` is true; kernel mode applies directly (there is no checkpoint, and a failure is not undone).
    */
-  async apply(state: NetworkState, o: CallOptions & { commit?: boolean; noVerify?: boolean; onSpawn?: (pid: number) => void } = {}): Promise<ApplyOutput> {
-    const args = applyArgs(this.mode, { noCommit: !o.commit, checkpointTimeoutSeconds: this.#checkpointTimeout, ...(o.noVerify ? { noVerify: true } : {}) });
+  async apply(state: NetworkState, o: CallOptions & { commit?: boolean; noVerify?: boolean; checkpointTimeoutSeconds?: number; onSpawn?: (pid: number) => void } = {}): Promise<ApplyOutput> {
+    const args = applyArgs(this.mode, { noCommit: !o.commit, checkpointTimeoutSeconds: o.checkpointTimeoutSeconds ?? this.#checkpointTimeout, ...(o.noVerify ? { noVerify: true } : {}) });
     const r = await this.#run('apply', args, { ...o, input: JSON.stringify(state), timeoutMs: this.#applyTimeoutMs });
     return { diff: r.stdout.trim(), durationMs: r.durationMs };
   }

@@ -36,10 +36,12 @@ export type NmstateErrorKind =
  * - `verification`: applied, but the result did not match (NM mode has rolled back; kernel mode has not);
  * - `timeout`: killed after knmstate's timeout;
  * - `checkpoint-conflict`: NetworkManager already holds a checkpoint;
- * - `no-checkpoint`: commit/rollback found no checkpoint;
- * - `backend`: anything else (D-Bus, nispor, NetworkManager); possibly transient.
+ * - `no-checkpoint`: commit/rollback found no checkpoint (`NotFound: Not active checkpoints`);
+ * - `nm-unavailable`: NetworkManager cannot be reached (`DbusConnectionError`: no bus socket, or the
+ *   bus is up and NetworkManager is not on it);
+ * - `backend`: anything else (nispor, NetworkManager); possibly transient.
  */
-export type NmstateFailureClass = 'invalid-input' | 'unsupported' | 'capture' | 'verification' | 'timeout' | 'checkpoint-conflict' | 'no-checkpoint' | 'backend';
+export type NmstateFailureClass = 'invalid-input' | 'unsupported' | 'capture' | 'verification' | 'timeout' | 'checkpoint-conflict' | 'no-checkpoint' | 'nm-unavailable' | 'backend';
 
 /** A parsed nmstatectl failure. */
 export interface ParsedNmstateError {
@@ -114,6 +116,9 @@ function classify(kind: NmstateErrorKind, message: string, policy: boolean): Nms
     case 'Bug':
       if (/CheckpointConflict/.test(message)) return 'checkpoint-conflict';
       if (/NotFound: Not active checkpoints/.test(message)) return 'no-checkpoint';
+      if (/DbusConnectionError/.test(message)) return 'nm-unavailable';
+      // NetworkManager mode: a link kind the kernel cannot create (nmstate retries it for ~2 minutes first).
+      if (/Device\(CreationFailed\):[\s\S]*Operation not supported/.test(message)) return 'unsupported';
       return 'backend';
     default:
       return 'backend';

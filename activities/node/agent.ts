@@ -6,15 +6,23 @@
  * applyNodeState, step by step (upstream's per-node protocol, pkg/client/client.go, plus a journal):
  *  0. recover: an attempt a crash left half-done is finished (it had committed) or undone first;
  *  1. validate the desired state (knmstate's checks; field paths and rules);
- *  2. snapshot: `nmstatectl show`; render captures with `nmstatectl policy` against it;
- *  3. select probes: ping and dns only if they pass now; api-server and node-readiness always;
- *  4. NetworkManager mode: roll back a leftover checkpoint;
- *  5. journal the attempt (snapshot + rendered state), then apply (NM: `--no-commit --timeout`);
- *  6. run the selected probes;
- *  7. all pass: commit (NM) and record the snapshot for revertNodeState; a probe fails: roll back
+ *  2. NetworkManager mode: roll back a leftover checkpoint (a crashed attempt's, or anyone's), as
+ *     upstream does, before the snapshot, so the snapshot is the state that stays;
+ *  3. snapshot: `nmstatectl show`; render captures with `nmstatectl policy` against it;
+ *  4. fail fast on link kinds this node's kernel cannot create (./kernel-support.ts): nmstatectl in
+ *     NetworkManager mode would retry them for ~2 minutes before failing;
+ *  5. select probes: ping and dns only if they pass now; api-server and node-readiness always;
+ *  6. journal the attempt (snapshot + rendered state), then apply (NM: `--no-commit --timeout T`,
+ *     T from {@link checkpointTimeoutSeconds});
+ *  7. run the selected probes;
+ *  8. all pass: commit (NM) and record the snapshot for revertNodeState; a probe fails: roll back
  *     (NM: `nmstatectl rollback`; kernel: restore the snapshot) and probe again so the node settles;
- *  8. any failure after the node was touched: put back, check the result equals the snapshot
+ *  9. any failure after the node was touched: put back, check the result equals the snapshot
  *     (ignoring runtime-only fields), and fail with the difference if it does not.
+ *
+ * NetworkManager's own failures are typed (./errors.ts): `NetworkManagerUnavailable` (D-Bus),
+ * `CheckpointConflict` (another checkpoint appeared after step 2; nothing changed) and
+ * `CheckpointExpired` (the commit found no checkpoint: NetworkManager's timeout rolled back first).
  * Mutations of one node are serialised; reads (show, plan) run alongside. The activity heartbeats
  * throughout and, when cancelled, puts the node back before it rethrows the cancellation.
  */
@@ -34,7 +42,10 @@ import type { CapturedStates, CommandTiming, NetworkState } from '../nmstate/typ
 import { filterNetworkState } from '../nns/filter.ts';
 import {
   CaptureRenderFailed,
+  CheckpointConflict,
+  CheckpointExpired,
   InvalidDesiredState,
+  NetworkManagerUnavailable,
   NmstateFailed,
   NmstateTimeout,
   ProbeFailed,
@@ -43,8 +54,11 @@ import {
   VerificationFailed,
   type NodeErrorType,
 } from './errors.ts';
+import { NON_RETRYABLE_NODE_ERRORS as NON_RETRYABLE } from './errors.ts';
 import type { InflightRecord, Journal } from './journal.ts';
 import { DEFAULT_PROBE_SETTINGS, execDnsLookup, inProcessDnsLookup, probeFailureMessage, runProbes, selectProbes, type DnsLookup, type ProbeContext, type ProbeSettings } from './probes.ts';
+import { KernelSupport } from './kernel-support.ts';
+import { linksToCreate } from './link-kinds.ts';
 import { compareStates, diffSummary, fullScope, isEmptyState, lostLinkLocal, normalizeState, restoreState, scopeOf, withDefaultBridgeVlan } from './state.ts';
 import type {
   ApplyDurations,
@@ -81,9 +95,17 @@ export interface NodeAgentDeps {
   probes?: Partial<ProbeSettings>;
   /**
    * Inject upstream's default VLAN trunk on linux-bridge ports without `vlan` (NetworkManager mode
-   * only: kernel mode cannot apply it). @default true
+   * only: kernel mode cannot apply it). `auto`: when this node's kernel has bridge VLAN filtering
+   * (asked once through {@link KernelSupport}). @default 'auto'
    */
-  defaultBridgeVlan?: boolean;
+  defaultBridgeVlan?: boolean | 'auto';
+  /**
+   * NetworkManager mode: seconds added to the probe timeout to make the checkpoint timeout
+   * (`apply --timeout T`, T = probe timeout + this); see {@link checkpointTimeoutSeconds}. @default 30
+   */
+  checkpointMarginSeconds?: number;
+  /** What the node's kernel can create. @default probes through the driver's exec */
+  kernelSupport?: KernelSupport;
   logger?: Logger;
   /** Called after the node's state changed (apply, rollback, revert), e.g. to refresh NodeNetworkState. */
   onStateChanged?: (reason: string) => unknown;
@@ -116,6 +138,26 @@ const planInputSchema = z.object({
   capture: z.record(z.string(), z.string()).optional(),
   capturedStates: z.record(z.string(), z.unknown()).optional(),
 });
+
+/** Default of {@link NodeAgentDeps.checkpointMarginSeconds}. */
+export const DEFAULT_CHECKPOINT_MARGIN_SECONDS = 30;
+
+/**
+ * The NetworkManager checkpoint timeout of one apply (`apply --no-commit --timeout T`), in seconds:
+ * T = ceil(probe timeout) + margin. nmstate re-arms the checkpoint timer before every apply and verify
+ * step and once more when the apply returns, so T must cover (a) the longest single apply step under
+ * load and (b) everything between the apply's return and the commit: the probes (they run in
+ * parallel, each for at most the probe timeout) and the commit itself. The margin covers (a) and the
+ * commit: whole applies took 5-12 s with 50-100 in parallel on 2 cores (nm-in-netns.md), the commit
+ * 0.01-1.5 s; 30 s leaves more than twice that. Upstream uses a fixed 480 s (2 × (120 + 120) s of
+ * sequential probes); with the default 120 s probe timeout knmstate's T is 150 s, so a node whose
+ * agent died before committing is back to its old state 150 s after the apply at the latest.
+ */
+export function checkpointTimeoutSeconds(probeTimeoutMs: number, marginSeconds = DEFAULT_CHECKPOINT_MARGIN_SECONDS): number {
+  if (!(probeTimeoutMs >= 0) || !Number.isFinite(probeTimeoutMs)) throw new Error(`probe timeout must be a non-negative number of milliseconds, got ${probeTimeoutMs}`);
+  if (!Number.isInteger(marginSeconds) || marginSeconds < 1) throw new Error(`checkpointMarginSeconds must be a positive integer, got ${marginSeconds}`);
+  return Math.ceil(probeTimeoutMs / 1000) + marginSeconds;
+}
 
 const msSince = (t: number): number => Math.round(performance.now() - t);
 const sum = (ts: CommandTiming[]): number => Math.round(ts.reduce((a, t) => a + t.durationMs, 0));
@@ -171,6 +213,7 @@ export class NodeAgent {
   readonly #log: Logger | undefined;
   readonly #probeDefaults: ProbeSettings;
   readonly #dnsLookup: DnsLookup;
+  readonly #kernel: KernelSupport;
   #tail: Promise<unknown> = Promise.resolve();
 
   constructor(deps: NodeAgentDeps) {
@@ -181,6 +224,8 @@ export class NodeAgent {
     this.#log = deps.logger;
     this.#probeDefaults = { ...DEFAULT_PROBE_SETTINGS, ...deps.probes };
     this.#dnsLookup = deps.dnsLookup ?? (deps.driver.exec.netns ? execDnsLookup(deps.driver.exec) : inProcessDnsLookup);
+    this.#kernel = deps.kernelSupport ?? new KernelSupport(deps.driver.exec, { ipBin: deps.ipBin ?? 'ip' });
+    checkpointTimeoutSeconds(0, deps.checkpointMarginSeconds ?? DEFAULT_CHECKPOINT_MARGIN_SECONDS);
   }
 
   /** The four activities, bound to this node. */
@@ -201,7 +246,7 @@ export class NodeAgent {
   }
 
   #fail(type: NodeErrorType, details: ApplyFailureDetails, cause?: unknown): ApplicationFailure {
-    const nonRetryable = type === InvalidDesiredState || type === UnsupportedDesiredState || type === CaptureRenderFailed || type === RollbackFailed;
+    const nonRetryable = (NON_RETRYABLE as readonly string[]).includes(type);
     this.#log?.warn({ node: this.node, policy: details.policy, generation: details.generation, type, rolledBack: details.rolledBack, remaining: details.remainingDifferences }, details.message);
     return ApplicationFailure.create({ message: details.message, type, nonRetryable, details: [details], ...(cause instanceof Error ? { cause } : {}) });
   }
@@ -377,7 +422,8 @@ export class NodeAgent {
         throw this.#fail(CaptureRenderFailed, { node: this.node, ...ids, type: CaptureRenderFailed, message: `failure generating desiredState and capturedStates: ${err.parsed.message}`, rolledBack: false }, err);
       }
     }
-    const vlan = this.driver.mode === 'networkmanager' && (this.#deps.defaultBridgeVlan ?? true);
+    const setting = this.#deps.defaultBridgeVlan ?? 'auto';
+    const vlan = this.driver.mode === 'networkmanager' && (setting === 'auto' ? (await this.#kernel.bridgeVlanFiltering()).supported !== false : setting);
     return { state: vlan ? withDefaultBridgeVlan(out.state) : out.state, capturedStates: out.capturedStates };
   }
 
@@ -402,6 +448,12 @@ export class NodeAgent {
         return VerificationFailed;
       case 'timeout':
         return NmstateTimeout;
+      case 'nm-unavailable':
+        return NetworkManagerUnavailable;
+      case 'checkpoint-conflict':
+        return CheckpointConflict;
+      case 'no-checkpoint':
+        return CheckpointExpired;
       default:
         return NmstateFailed;
     }
@@ -445,9 +497,52 @@ export class NodeAgent {
     const hb = new Heartbeat(ctx, this.#deps.heartbeatIntervalMs ?? 1_000, { node: this.node, policy: input.policy, generation: input.generation, phase: 'queued' });
     try {
       return await this.#exclusive(() => this.#apply(input, hb, signal));
+    } catch (err) {
+      throw this.#unavailable(err, ids);
     } finally {
       hb.stop();
     }
+  }
+
+  /**
+   * NetworkManager out of reach (D-Bus) anywhere in an operation: a retryable `NetworkManagerUnavailable`
+   * instead of the raw command error. A half-done attempt stays in the journal for the next one.
+   */
+  #unavailable(err: unknown, ids: { policy: string; generation: number }): unknown {
+    if (!(err instanceof NmstateCommandError) || err.parsed.class !== 'nm-unavailable') return err;
+    return this.#fail(NetworkManagerUnavailable, {
+      node: this.node,
+      ...ids,
+      type: NetworkManagerUnavailable,
+      message: `NetworkManager on node ${this.node} cannot be reached over D-Bus (nmstatectl ${err.subcommand}: ${err.parsed.message})`,
+      rolledBack: false,
+    }, err);
+  }
+
+  /** Step 4: fails (non-retryable, nothing touched) when the kernel cannot create a link kind the state needs. */
+  async #checkLinkKinds(desired: NetworkState, current: NetworkState, ids: { policy: string; generation: number }, renderedState: NetworkState, capturedStates: CapturedStates): Promise<void> {
+    const problems: { path: string; rule: string; message: string }[] = [];
+    for (const l of linksToCreate(desired, current)) {
+      const a = await this.#kernel.linkKind(l.kind);
+      if (a.supported === false) {
+        problems.push({
+          path: `${l.path}.type`,
+          rule: 'kernel-link-kind',
+          message: `${l.path}.type: node ${this.node}'s kernel cannot create ${l.type} interface ${l.name} (link kind '${l.kind}' unknown to the kernel: ${a.detail ?? 'not supported'}; the ${l.module} module is missing)`,
+        });
+      }
+    }
+    if (!problems.length) return;
+    throw this.#fail(UnsupportedDesiredState, {
+      node: this.node,
+      ...ids,
+      type: UnsupportedDesiredState,
+      message: `unsupported on this node: ${problems.map((p) => p.message).join('; ')}; nothing was changed`,
+      problems,
+      renderedState,
+      capturedStates,
+      rolledBack: false,
+    });
   }
 
   async #apply(input: ApplyNodeStateInput, hb: Heartbeat, signal: AbortSignal | undefined): Promise<ApplyNodeStateResult> {
@@ -469,6 +564,7 @@ export class NodeAgent {
     hb.phase('recover');
     const recovered = await this.#recover(timings);
     const alreadyApplied = !!(await this.journal.findApplied(input.policy, input.generation));
+    if (this.driver.mode === 'networkmanager' && (await this.driver.rollbackLeftover({ timings }))) this.#log?.warn({ node: this.node }, 'rolled back a leftover checkpoint before applying');
 
     hb.phase('render');
     let t = performance.now();
@@ -483,6 +579,9 @@ export class NodeAgent {
     }
     const diff = diffSummary(snapshot, rendered);
 
+    hb.phase('kernel-check');
+    await this.#checkLinkKinds(rendered, snapshot, ids, rendered, capturedStates);
+
     hb.phase('select-probes');
     t = performance.now();
     const settings = this.#probeSettings(input.probes);
@@ -496,7 +595,7 @@ export class NodeAgent {
     }
     d.probeSelectMs = msSince(t);
     if (signal?.aborted) cancelled();
-    if (this.driver.mode === 'networkmanager' && (await this.driver.rollbackLeftover({ timings }))) this.#log?.warn({ node: this.node }, 'rolled back a leftover checkpoint before applying');
+    const checkpointTimeout = this.driver.mode === 'networkmanager' ? checkpointTimeoutSeconds(settings.timeoutMs, this.#deps.checkpointMarginSeconds) : undefined;
 
     const rec: InflightRecord = {
       version: 1,
@@ -546,6 +645,7 @@ export class NodeAgent {
     try {
       const out = await this.driver.apply(rendered, {
         timings,
+        ...(checkpointTimeout ? { checkpointTimeoutSeconds: checkpointTimeout } : {}),
         onSpawn: (pid) => {
           void this.journal.writeInflight({ ...rec, childPid: pid }).catch(() => undefined);
         },
@@ -554,6 +654,21 @@ export class NodeAgent {
     } catch (err) {
       d.applyMs = msSince(t);
       const msg = err instanceof NmstateCommandError ? err.parsed.message : (err as Error).message;
+      if (err instanceof NmstateCommandError && err.parsed.class === 'checkpoint-conflict') {
+        // nmstate refused before touching anything: someone created a checkpoint after step 2.
+        await this.journal.clearInflight();
+        throw this.#fail(CheckpointConflict, {
+          node: this.node,
+          ...ids,
+          type: CheckpointConflict,
+          message: `${msg} (another NetworkManager checkpoint is pending on node ${this.node}; nothing was changed; the next attempt rolls it back first)`,
+          renderedState: rendered,
+          capturedStates,
+          probes,
+          rolledBack: false,
+          durations: finish(),
+        }, err);
+      }
       // NetworkManager has already rolled back to its own checkpoint when apply fails.
       return failAfterTouch(NodeAgent.failureType(err), msg, err, false);
     }
@@ -611,8 +726,12 @@ export class NodeAgent {
     try {
       await this.driver.commit({ timings });
     } catch (err) {
-      // Upstream: a failed commit is returned as is; no rollback is possible at that point.
       d.commitMs = msSince(t);
+      if (err instanceof NmstateCommandError && err.parsed.class === 'no-checkpoint') {
+        // NetworkManager's checkpoint timeout ran out before the commit and it rolled back by itself.
+        return failAfterTouch(CheckpointExpired, `commit found no checkpoint: NetworkManager rolled the change back at its ${checkpointTimeout ?? '?'} s checkpoint timeout before the probes and the commit were done (${err.parsed.message})`, err, false);
+      }
+      // Upstream: a failed commit is returned as is; no rollback is possible at that point.
       throw this.#fail(NodeAgent.failureType(err), { node: this.node, ...ids, type: NodeAgent.failureType(err), message: `commit failed: ${(err as Error).message}`, renderedState: rendered, capturedStates, probes, rolledBack: false, durations: finish() }, err);
     }
     rec.phase = 'committed';
@@ -623,7 +742,7 @@ export class NodeAgent {
     const durations = finish();
     this.#log?.info({ node: this.node, ...ids, durations, changes: diff.changes }, 'desired state applied and committed');
     await this.#notify('apply');
-    return { ...base, outcome: 'applied', probes, durations, diff, nmstateOutput };
+    return { ...base, outcome: 'applied', probes, durations, diff, nmstateOutput, ...(checkpointTimeout ? { checkpointTimeoutSeconds: checkpointTimeout } : {}) };
   }
 
   /** revertNodeState: puts back the snapshot recorded before that policy generation's apply. */
@@ -677,6 +796,8 @@ export class NodeAgent {
         await this.#notify('revert');
         return { ...base, reverted: true, actions: r.actions, durationMs: msSince(t0) };
       });
+    } catch (err) {
+      throw this.#unavailable(err, parsed.data);
     } finally {
       hb.stop();
     }

@@ -14,7 +14,10 @@
  * | `VerificationFailed` | yes | nmstate applied but its verification failed; put back (NM: nmstate's own rollback) |
  * | `ProbeFailed` | yes | the state applied, a connectivity probe that passed before failed after; rolled back |
  * | `NmstateTimeout` | yes | nmstatectl did not finish in time and was killed; put back |
- * | `NmstateFailed` | yes | any other nmstatectl failure (D-Bus, NetworkManager, nispor); put back |
+ * | `NmstateFailed` | yes | any other nmstatectl failure (NetworkManager, nispor); put back |
+ * | `NetworkManagerUnavailable` | yes | NetworkManager mode: NetworkManager cannot be reached over D-Bus (`DbusConnectionError`: no bus socket, or NetworkManager not on the bus); it may be restarting, so a retry can help |
+ * | `CheckpointConflict` | yes | NetworkManager mode: another checkpoint appeared between the agent's clean-up and its apply (`CheckpointConflict`); nothing was changed; the next attempt rolls the leftover back first |
+ * | `CheckpointExpired` | yes | NetworkManager mode: `commit` found no checkpoint (`Not active checkpoints`): NetworkManager's own timeout rolled the change back before the probes and the commit were done (the node was too loaded for the checkpoint timeout); checked equal to the snapshot |
  * | `RollbackFailed` | no | putting the node back did not reach the snapshot: the node needs a human (the journal keeps the snapshot) |
  *
  * Cancellation (a workflow cancel, or the agent's shutdown deadline) is not one of these: the
@@ -36,6 +39,12 @@ export const ProbeFailed = 'ProbeFailed';
 export const NmstateTimeout = 'NmstateTimeout';
 /** Another nmstatectl failure (backend trouble); the node was put back. Retryable. */
 export const NmstateFailed = 'NmstateFailed';
+/** NetworkManager cannot be reached over D-Bus (down, restarting, no bus). Retryable. */
+export const NetworkManagerUnavailable = 'NetworkManagerUnavailable';
+/** Another NetworkManager checkpoint is pending; nothing was changed. Retryable (the next attempt rolls it back first). */
+export const CheckpointConflict = 'CheckpointConflict';
+/** NetworkManager rolled the change back at its checkpoint timeout before the commit. Retryable. */
+export const CheckpointExpired = 'CheckpointExpired';
 /** Putting the node back did not reach the recorded state. Non-retryable: needs attention. */
 export const RollbackFailed = 'RollbackFailed';
 
@@ -48,6 +57,9 @@ export type NodeErrorType =
   | typeof ProbeFailed
   | typeof NmstateTimeout
   | typeof NmstateFailed
+  | typeof NetworkManagerUnavailable
+  | typeof CheckpointConflict
+  | typeof CheckpointExpired
   | typeof RollbackFailed;
 
 /** Failure types that a retry cannot fix (also set as `nonRetryable` on the failure itself). */

@@ -119,6 +119,8 @@ export interface ApplyNodeStateResult {
   diff: DiffSummary;
   /** nmstatectl's own account of the applied difference (its `apply` output). */
   nmstateOutput: string;
+  /** NetworkManager mode: the checkpoint timeout T of `apply --no-commit --timeout T` (probe timeout + margin). */
+  checkpointTimeoutSeconds?: number;
   /** A half-done earlier attempt that was finished or undone first. */
   recovered?: RecoveryReport;
   /** True when this attempt found the same policy generation already committed by an earlier attempt. */

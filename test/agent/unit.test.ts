@@ -8,7 +8,10 @@ import { applyArgs, commitArgs, policyArgs, rollbackArgs, showArgs, validateArgs
 import { errorText, NmstateCommandError, parseNmstateError } from '../../activities/nmstate/errors.ts';
 import { compareStates, diffSummary, fullScope, isEmptyState, lostLinkLocal, normalizeState, restoreState, scopeOf, withDefaultBridgeVlan } from '../../activities/node/state.ts';
 import { defaultGateway, dnsServers, probeFailureMessage } from '../../activities/node/probes.ts';
-import { NodeAgent } from '../../activities/node/agent.ts';
+import { checkpointTimeoutSeconds, NodeAgent } from '../../activities/node/agent.ts';
+import { NON_RETRYABLE_NODE_ERRORS } from '../../activities/node/errors.ts';
+import { interpretProbe } from '../../activities/node/kernel-support.ts';
+import { linksToCreate } from '../../activities/node/link-kinds.ts';
 import { filterNetworkState } from '../../activities/nns/filter.ts';
 import { ConfigError, parseNodeAgentEnv } from '../../workers/node-agent-config.ts';
 
@@ -68,7 +71,10 @@ describe('nmstatectl error classification', () => {
     ['NmstateError: PluginFailure: Unknown error from nipsor plugin: netlink timeout', 1, 'apply', 'PluginFailure', 'backend'],
     ['NmstateError: Bug: CheckpointConflict: Another checkpoint exists, please wait its timeout or destroy it', 1, 'apply', 'Bug', 'checkpoint-conflict'],
     ['NmstateError: Bug: NotFound: Not active checkpoints', 1, 'rollback', 'Bug', 'no-checkpoint'],
-    ['NmstateError: Bug: DbusConnectionError: Failed to connect to address `unix:path=/var/run/dbus/system_bus_socket`', 1, 'show', 'Bug', 'backend'],
+    ['NmstateError: Bug: DbusConnectionError: Failed to connect to address `unix:path=/var/run/dbus/system_bus_socket`: No such file or directory (os error 2)', 1, 'show', 'Bug', 'nm-unavailable'],
+    ['NmstateError: Bug: DbusConnectionError: org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.NetworkManager was not provided by any .service files', 1, 'apply', 'Bug', 'nm-unavailable'],
+    ["NmstateError: Bug: Device(CreationFailed): eth1.10 failed to create resources: Failed to create VLAN interface 'eth1.10' for 'eth1.10': Operation not supported", 1, 'apply', 'Bug', 'unsupported'],
+    ['NmstateError: Bug: Device(ActivationFailed): br1 failed to activate', 1, 'apply', 'Bug', 'backend'],
     ["NmstateError: InvalidArgument: Unsupported capture keyword 'dns-resolver'", 1, 'policy', 'InvalidArgument', 'capture'],
     ['Provide file is not valid NetworkState or NetworkPolicy: unknown field `interfacs`', 1, 'apply', 'ParseError', 'invalid-input'],
     ['invalid digit found in string', 65, 'apply', 'ParseError', 'invalid-input'],
@@ -99,8 +105,55 @@ describe('nmstatectl error classification', () => {
     expect(t('NmstateError: NotSupportedError: x')).toBe('UnsupportedDesiredState');
     expect(t('NmstateError: VerificationError: x')).toBe('VerificationFailed');
     expect(t('NmstateError: PolicyError: x', 'policy')).toBe('CaptureRenderFailed');
-    expect(t('NmstateError: Bug: DbusConnectionError: x')).toBe('NmstateFailed');
+    expect(t('NmstateError: Bug: DbusConnectionError: x')).toBe('NetworkManagerUnavailable');
+    expect(t('NmstateError: Bug: CheckpointConflict: Another checkpoint exists, please wait its timeout or destroy it')).toBe('CheckpointConflict');
+    expect(t('NmstateError: Bug: NotFound: Not active checkpoints', 'commit')).toBe('CheckpointExpired');
+    expect(t('NmstateError: Bug: Device(ActivationFailed): x')).toBe('NmstateFailed');
     expect(NodeAgent.failureType(new Error('journal full'))).toBe('NmstateFailed');
+  });
+});
+
+describe('NetworkManager checkpoint timeout and typed NetworkManager failures', () => {
+  it('given a probe timeout and a margin, should make T cover both (default margin 30 s) and refuse a bad margin naming it', () => {
+    expect(checkpointTimeoutSeconds(120_000)).toBe(150);
+    expect(checkpointTimeoutSeconds(3_000, 2)).toBe(5);
+    expect(checkpointTimeoutSeconds(2_500, 1)).toBe(4);
+    expect(() => checkpointTimeoutSeconds(3_000, 0)).toThrow(/checkpointMarginSeconds must be a positive integer/);
+  });
+
+  it("given NetworkManager's own failures, should type them as retryable (a restarted NetworkManager, an expired or foreign checkpoint pass)", () => {
+    for (const t of ['NetworkManagerUnavailable', 'CheckpointConflict', 'CheckpointExpired']) expect(NON_RETRYABLE_NODE_ERRORS).not.toContain(t);
+  });
+});
+
+describe('kernel link kinds (fail fast on what the kernel cannot create)', () => {
+  const current = base();
+  it('given new interfaces of kernel kinds, should list only those to be created, with the module that provides each', () => {
+    const desired = {
+      interfaces: [
+        { name: 'eth1.10', type: 'vlan', state: 'up', vlan: { 'base-iface': 'eth1', id: 10 } },
+        { name: 'bond0', type: 'bond' },
+        { name: 'eth1', type: 'ethernet', state: 'up' },
+        { name: 'eth2', type: 'veth', state: 'up' },
+        { name: 'br9', type: 'linux-bridge', state: 'absent' },
+        { name: 'ovs0', type: 'ovs-bridge', state: 'up' },
+      ],
+    };
+    expect(linksToCreate(desired, current)).toEqual([
+      { path: 'interfaces[0]', name: 'eth1.10', type: 'vlan', kind: 'vlan', module: '8021q' },
+      { path: 'interfaces[1]', name: 'bond0', type: 'bond', kind: 'bond', module: 'bonding' },
+    ]);
+    expect(linksToCreate({ routes: { config: [] } }, current)).toEqual([]);
+  });
+
+  it("given the kernel's answers to `ip link add knmprobe0 type <kind>`, should tell unknown kinds from known ones that only lack arguments", () => {
+    expect(interpretProbe(0, '')).toEqual({ supported: true });
+    expect(interpretProbe(2, 'Error: Unknown device type.\n')).toEqual({ supported: false, detail: 'Error: Unknown device type.' });
+    expect(interpretProbe(2, 'RTNETLINK answers: Operation not supported\n')).toMatchObject({ supported: false });
+    expect(interpretProbe(2, 'Error: Required attributes not provided to perform the operation.\n')).toEqual({ supported: true });
+    expect(interpretProbe(2, 'RTNETLINK answers: Invalid argument\n')).toEqual({ supported: true });
+    expect(interpretProbe(1, 'unshare: unshare failed: Operation not permitted\n').supported).toBeUndefined();
+    expect(interpretProbe(127, 'Command failed with ENOENT: unshare').supported).toBeUndefined();
   });
 });
 
@@ -298,6 +351,15 @@ describe('node agent environment', () => {
     expect(problems).toMatch(/KNMSTATE_HEALTH_PORT: /);
     expect(problems).toMatch(/NODE_NAME: is required/);
     expect(problems).toMatch(/TEMPORAL_TLS_CLIENT_KEY_PATH: client certificate and key must be given together/);
+  });
+
+  it('given NetworkManager-mode settings, should default to auto bridge VLAN and a 30 s checkpoint margin, and require the bus of a simulated node', () => {
+    expect(parseNodeAgentEnv({ NODE_NAME: 'n1' })).toMatchObject({ defaultBridgeVlan: 'auto', checkpointMarginSeconds: 30 });
+    expect(parseNodeAgentEnv({ NODE_NAME: 'n1', KNMSTATE_DEFAULT_BRIDGE_VLAN: 'false', KNMSTATE_CHECKPOINT_MARGIN_SECONDS: '5' })).toMatchObject({ defaultBridgeVlan: false, checkpointMarginSeconds: 5 });
+    expect(() => parseNodeAgentEnv({ NODE_NAME: 'n1', NODE_NETNS: 'knm-x-n-1' })).toThrow(/DBUS_SYSTEM_BUS_ADDRESS: is required for a simulated NetworkManager-mode node/);
+    expect(parseNodeAgentEnv({ NODE_NAME: 'n1', NODE_NETNS: 'knm-x-n-1', DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/tmp/b' }).dbusAddress).toBe('unix:path=/tmp/b');
+    expect(parseNodeAgentEnv({ NODE_NAME: 'n1', NODE_NETNS: 'knm-x-n-1', KNMSTATE_NMSTATE_MODE: 'kernel' }).dbusAddress).toBeUndefined();
+    expect(() => parseNodeAgentEnv({ NODE_NAME: 'n1', KNMSTATE_CHECKPOINT_MARGIN_SECONDS: '0' })).toThrow(/KNMSTATE_CHECKPOINT_MARGIN_SECONDS/);
   });
 
   it('given simulated hosting, should refuse it together with NODE_NAME', () => {
