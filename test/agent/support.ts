@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { pino } from 'pino';
-import { runInNode, type SimNode } from '../../hack/cluster/nodes.ts';
+import { runInNode, type NodeMode, type SimNode } from '../../hack/cluster/nodes.ts';
 import { useCluster, type TestCluster } from '../support/cluster.ts';
 import { startNodeAgents, type NodeAgents, type StartNodeAgentsOptions } from '../../workers/node-agent-host.ts';
 import { KubeClient } from '../../activities/kube/client.ts';
@@ -32,11 +32,12 @@ export interface AgentSuite {
 export const TEST_PROBES = { dnsHost: 'gateway.knmstate.test', timeoutMs: 3_000, selectTimeoutMs: 3_000, intervalMs: 250 };
 
 /**
- * A node group of `count` nodes with an agent per node hosted in this process (kernel mode, the real
- * nmstatectl) and a workflow worker. Agents stop before the nodes are removed.
+ * A node group of `count` nodes with an agent per node hosted in this process (the real nmstatectl,
+ * in the nodes' mode: `nodeMode`, else the harness default) and a workflow worker. Agents stop
+ * before the nodes are removed.
  */
-export function useAgents(group: string, count: number, extra: Partial<StartNodeAgentsOptions> & { hostAgents?: boolean } = {}): AgentSuite {
-  const { hostAgents = true, ...agentOptions } = extra;
+export function useAgents(group: string, count: number, extra: Partial<StartNodeAgentsOptions> & { hostAgents?: boolean; nodeMode?: NodeMode } = {}): AgentSuite {
+  const { hostAgents = true, nodeMode, ...agentOptions } = extra;
   const s = {} as AgentSuite;
   let connection: NativeConnection | undefined;
   let kube: KubeClient | undefined;
@@ -51,7 +52,7 @@ export function useAgents(group: string, count: number, extra: Partial<StartNode
     kube?.close();
     if (s.stateDir) rmSync(s.stateDir, { recursive: true, force: true });
   }, 60_000);
-  s.t = useCluster(group, count);
+  s.t = useCluster(group, count, nodeMode ? { mode: nodeMode } : {});
   beforeAll(async () => {
     const { t } = s;
     connection = await NativeConnection.connect({ address: t.cluster.info.temporal.address });
@@ -60,10 +61,10 @@ export function useAgents(group: string, count: number, extra: Partial<StartNode
       connection,
       namespace: t.cluster.info.temporal.namespace,
       kube: (kube = KubeClient.fromKubeconfigFile(t.cluster.info.kube.kubeconfig)),
-      nodes: t.nodes.nodes.map((n) => ({ name: n.name, netns: n.netns })),
+      nodes: t.nodes.nodes.map((n) => ({ name: n.name, netns: n.netns, mode: n.mode, ...(n.dbusAddress ? { env: { DBUS_SYSTEM_BUS_ADDRESS: n.dbusAddress } } : {}) })),
       nmstatectl: t.cluster.tools.nmstatectl,
       ping: t.cluster.tools.ping,
-      mode: 'kernel',
+      mode: t.nodes.mode,
       stateDir: s.stateDir,
       probes: TEST_PROBES,
       logger: pino({ level: process.env.KNMSTATE_TEST_LOG ?? 'silent' }),
@@ -80,8 +81,13 @@ export function useAgents(group: string, count: number, extra: Partial<StartNode
 type J = Record<string, unknown>;
 const text = (v: unknown, dflt: string): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : dflt);
 
-/** A node's links, addresses and routes as iproute2 reports them (`-j`), without flags, lifetimes or route protocol. */
-export async function ipView(node: SimNode): Promise<{ links: string[]; addrs: string[]; routes: string[] }> {
+/**
+ * A node's links, addresses and routes as iproute2 reports them (`-j`), without flags, lifetimes or
+ * route protocol. `ignoreMetrics`: without route metrics (NetworkManager mode: once NetworkManager
+ * manages an interface it gives its routes its own metrics, e.g. 101 for eth0's prefix route, and
+ * adds its own fe80::/64 beside the kernel's).
+ */
+export async function ipView(node: SimNode, opts: { ignoreMetrics?: boolean } = {}): Promise<{ links: string[]; addrs: string[]; routes: string[] }> {
   const json = async (args: string[]): Promise<J[]> => {
     const r = await runInNode(node, 'ip', ['-j', ...args]);
     if (r.exitCode !== 0) throw new Error(`ip ${args.join(' ')} in ${node.name}: ${String(r.stderr)}`);
@@ -91,12 +97,17 @@ export async function ipView(node: SimNode): Promise<{ links: string[]; addrs: s
   return {
     links: links.map((l) => `${String(l.ifname)} ${(l.flags as string[]).includes('UP') ? 'up' : 'down'} master=${text(l.master, '-')}`).sort(),
     addrs: addrs.flatMap((a) => (a.addr_info as J[]).map((i) => `${String(a.ifname)} ${String(i.local)}/${String(i.prefixlen)} ${String(i.scope)}`)).sort(),
-    routes: [...r4, ...r6].map((r) => `${String(r.dst)} via ${text(r.gateway, '-')} dev ${text(r.dev, '?')} metric ${text(r.metric, '0')}`).sort(),
+    // Without metrics, the kernel's fe80::/64 (256) and NetworkManager's (1024) on the same device are one route.
+    routes: [...new Set([...r4, ...r6].map((r) => `${String(r.dst)} via ${text(r.gateway, '-')} dev ${text(r.dev, '?')}${opts.ignoreMetrics ? '' : ` metric ${text(r.metric, '0')}`}`))].sort(),
   };
 }
 
-/** `nmstatectl show -k` inside the node without runtime-only fields (address protocol and lifetimes, bridge timers, hostname). */
-export async function nmView(node: SimNode, nmstatectl: string): Promise<J> {
+/**
+ * `nmstatectl show -k` inside the node without runtime-only fields (address protocol and lifetimes,
+ * bridge timers, hostname); `ignoreMetrics` also drops route metrics and `mptcp` flags
+ * (NetworkManager sets both on the interfaces it manages).
+ */
+export async function nmView(node: SimNode, nmstatectl: string, opts: { ignoreMetrics?: boolean } = {}): Promise<J> {
   const r = await runInNode(node, nmstatectl, ['show', '-q', '-k', '--json']);
   if (r.exitCode !== 0) throw new Error(`nmstatectl show in ${node.name}: ${String(r.stderr)}`);
   const state = JSON.parse(String(r.stdout)) as J;
@@ -106,7 +117,7 @@ export async function nmView(node: SimNode, nmstatectl: string): Promise<J> {
     if (v && typeof v === 'object') {
       return Object.fromEntries(
         Object.entries(v as J)
-          .filter(([k]) => !['protocol', 'valid-life-time', 'preferred-life-time', 'gc-timer', 'hello-timer'].includes(k))
+          .filter(([k]) => !['protocol', 'valid-life-time', 'preferred-life-time', 'gc-timer', 'hello-timer', ...(opts.ignoreMetrics ? ['metric', 'mptcp-flags', 'mptcp'] : [])].includes(k))
           .map(([k, x]) => [k, strip(x)]),
       );
     }

@@ -7,7 +7,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { openCluster, type Cluster } from '../../hack/cluster/cluster.ts';
-import type { NodeGroup } from '../../hack/cluster/nodes.ts';
+import type { NodeGroup, NodeMode } from '../../hack/cluster/nodes.ts';
 
 /** What a test file gets from {@link useCluster}; filled in beforeAll. */
 export interface TestCluster {
@@ -22,14 +22,15 @@ export interface TestCluster {
 
 /**
  * Attaches to the run's control plane and creates `count` simulated nodes named `<group>-1…`.
- * The group name must be unique across test files (they run in parallel).
+ * The group name must be unique across test files (they run in parallel). `opts.mode` picks the
+ * node mode (default: KNMSTATE_NODE_MODE, the run's, else networkmanager).
  */
-export function useCluster(group: string, count: number): TestCluster {
+export function useCluster(group: string, count: number, opts: { mode?: NodeMode } = {}): TestCluster {
   const t = {} as TestCluster;
   let connection: Connection | undefined;
   beforeAll(async () => {
     t.cluster = openCluster();
-    t.nodes = await t.cluster.addNodes({ name: group, count });
+    t.nodes = await t.cluster.addNodes({ name: group, count, ...(opts.mode ? { mode: opts.mode } : {}) });
     t.kc = new KubeConfig();
     t.kc.loadFromFile(t.cluster.info.kube.kubeconfig);
     t.core = t.kc.makeApiClient(CoreV1Api);
