@@ -30,7 +30,7 @@ export function applyScenarios(group: string, mode: NodeMode): void {
   const nm = mode === 'networkmanager';
   const s = useAgents(group, 1, { nodeMode: mode });
   const node = () => s.t.nodes.nodes[0]!;
-  const views = async () => ({ ip: await ipView(node(), { ignoreMetrics: nm }), nm: await nmView(node(), s.t.cluster.tools.nmstatectl, { ignoreMetrics: nm }) });
+  const views = async () => ({ ip: await ipView(node(), { ignoreNmRuntime: nm }), nm: await nmView(node(), s.t.cluster.tools.nmstatectl, { ignoreNmRuntime: nm }) });
   /** NetworkManager mode: no checkpoint may be left pending after an activity. */
   const noCheckpoint = async () => {
     if (nm) expect(await activeCheckpoints(node())).toEqual([]);

@@ -83,11 +83,12 @@ const text = (v: unknown, dflt: string): string => (typeof v === 'string' || typ
 
 /**
  * A node's links, addresses and routes as iproute2 reports them (`-j`), without flags, lifetimes or
- * route protocol. `ignoreMetrics`: without route metrics (NetworkManager mode: once NetworkManager
- * manages an interface it gives its routes its own metrics, e.g. 101 for eth0's prefix route, and
- * adds its own fe80::/64 beside the kernel's).
+ * route protocol. `ignoreNmRuntime` (NetworkManager mode): without route metrics and link-local
+ * address values: once NetworkManager manages an interface it gives its routes its own metrics
+ * (e.g. 101 for eth0's prefix route), adds its own fe80::/64 beside the kernel's, and makes its
+ * link-local address with its own addr-gen-mode (stable-privacy); only their presence counts.
  */
-export async function ipView(node: SimNode, opts: { ignoreMetrics?: boolean } = {}): Promise<{ links: string[]; addrs: string[]; routes: string[] }> {
+export async function ipView(node: SimNode, opts: { ignoreNmRuntime?: boolean } = {}): Promise<{ links: string[]; addrs: string[]; routes: string[] }> {
   const json = async (args: string[]): Promise<J[]> => {
     const r = await runInNode(node, 'ip', ['-j', ...args]);
     if (r.exitCode !== 0) throw new Error(`ip ${args.join(' ')} in ${node.name}: ${String(r.stderr)}`);
@@ -96,29 +97,30 @@ export async function ipView(node: SimNode, opts: { ignoreMetrics?: boolean } = 
   const [links, addrs, r4, r6] = await Promise.all([json(['link', 'show']), json(['addr', 'show']), json(['-4', 'route', 'show', 'table', 'main']), json(['-6', 'route', 'show', 'table', 'main'])]);
   return {
     links: links.map((l) => `${String(l.ifname)} ${(l.flags as string[]).includes('UP') ? 'up' : 'down'} master=${text(l.master, '-')}`).sort(),
-    addrs: addrs.flatMap((a) => (a.addr_info as J[]).map((i) => `${String(a.ifname)} ${String(i.local)}/${String(i.prefixlen)} ${String(i.scope)}`)).sort(),
+    addrs: addrs.flatMap((a) => (a.addr_info as J[]).map((i) => `${String(a.ifname)} ${opts.ignoreNmRuntime && String(i.local).startsWith('fe80:') ? 'fe80::' : String(i.local)}/${String(i.prefixlen)} ${String(i.scope)}`)).sort(),
     // Without metrics, the kernel's fe80::/64 (256) and NetworkManager's (1024) on the same device are one route.
-    routes: [...new Set([...r4, ...r6].map((r) => `${String(r.dst)} via ${text(r.gateway, '-')} dev ${text(r.dev, '?')}${opts.ignoreMetrics ? '' : ` metric ${text(r.metric, '0')}`}`))].sort(),
+    routes: [...new Set([...r4, ...r6].map((r) => `${String(r.dst)} via ${text(r.gateway, '-')} dev ${text(r.dev, '?')}${opts.ignoreNmRuntime ? '' : ` metric ${text(r.metric, '0')}`}`))].sort(),
   };
 }
 
 /**
  * `nmstatectl show -k` inside the node without runtime-only fields (address protocol and lifetimes,
- * bridge timers, hostname); `ignoreMetrics` also drops route metrics and `mptcp` flags
- * (NetworkManager sets both on the interfaces it manages).
+ * bridge timers, hostname); `ignoreNmRuntime` also drops route metrics and `mptcp` flags and
+ * masks link-local address values (NetworkManager sets or makes them on the interfaces it manages).
  */
-export async function nmView(node: SimNode, nmstatectl: string, opts: { ignoreMetrics?: boolean } = {}): Promise<J> {
+export async function nmView(node: SimNode, nmstatectl: string, opts: { ignoreNmRuntime?: boolean } = {}): Promise<J> {
   const r = await runInNode(node, nmstatectl, ['show', '-q', '-k', '--json']);
   if (r.exitCode !== 0) throw new Error(`nmstatectl show in ${node.name}: ${String(r.stderr)}`);
   const state = JSON.parse(String(r.stdout)) as J;
   delete state.hostname;
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
+    const ll = opts.ignoreNmRuntime && v && typeof v === 'object' && typeof (v as J).ip === 'string' && String((v as J).ip).startsWith('fe80:');
     if (v && typeof v === 'object') {
       return Object.fromEntries(
         Object.entries(v as J)
-          .filter(([k]) => !['protocol', 'valid-life-time', 'preferred-life-time', 'gc-timer', 'hello-timer', ...(opts.ignoreMetrics ? ['metric', 'mptcp-flags', 'mptcp'] : [])].includes(k))
-          .map(([k, x]) => [k, strip(x)]),
+          .filter(([k]) => !['protocol', 'valid-life-time', 'preferred-life-time', 'gc-timer', 'hello-timer', ...(opts.ignoreNmRuntime ? ['metric', 'mptcp-flags', 'mptcp'] : [])].includes(k))
+          .map(([k, x]) => [k, ll && k === 'ip' ? 'fe80::' : strip(x)]),
       );
     }
     return v;
