@@ -36,7 +36,7 @@ export const nnsStatus = z.object({
   ).optional(),
   lastSuccessfulUpdateTime: doc(dateTime(), 'When currentState last changed (an identical state is not written again).').optional(),
   handlerNmstateVersion: doc(z.string(), 'Output of `nmstatectl --version` on the node, e.g. "nmstatectl 2.2.62".').optional(),
-  hostNetworkManagerVersion: doc(z.string(), "NetworkManager's version on the node (empty in kernel mode, where NetworkManager is not used).").optional(),
+  hostNetworkManagerVersion: doc(z.string(), "NetworkManager's version on the node; the text `kernel mode` when the agent runs nmstatectl in kernel mode (no NetworkManager), `unknown` when it could not be read.").optional(),
   handlerNetworkManagerVersion: doc(z.string(), 'Declared for compatibility with upstream; not written.').optional(),
   conditions: doc(z.array(nnsCondition), 'Conditions Available and Failing (declared for compatibility; knmstate does not set them yet).').optional(),
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes a clone ready to run: the pinned toolchain (hack/tools.sh, cached outside the clone) and the
-# npm dependencies (including Node 24 itself, from the npm package `node`). Cheap when all is there.
+# Makes a clone ready to run: the pinned toolchain (hack/tools.sh, cached outside the clone),
+# NetworkManager for the default node mode, and the npm dependencies (including Node 24 itself, from
+# the npm package `node`). Cheap when all is there.
 # Sourced by hack/demo.sh and hack/test.sh; prints nothing when there is nothing to do.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,6 +11,21 @@ cd "$root"
 command -v npm >/dev/null || { echo "npm is required (any Node >= 18 with npm; Node 24 itself comes from npm)" >&2; exit 1; }
 
 hack/tools.sh >/dev/null
+
+# Simulated nodes run a real NetworkManager each by default (node mode `networkmanager`, the production
+# path), so NetworkManager and dbus-daemon get installed here (Debian packages; hack/tools.sh refuses
+# where that could take over the host's own network and says why). Asked for explicitly
+# (KNMSTATE_NODE_MODE=networkmanager), a refusal is an error; otherwise nodes fall back to kernel mode.
+case ${KNMSTATE_NODE_MODE:-} in
+  kernel) ;;
+  networkmanager) hack/tools.sh networkmanager >/dev/null ;;
+  *)
+    if ! hack/tools.sh networkmanager >/dev/null; then
+      echo "[setup] NetworkManager cannot be installed here (see above): simulated nodes use kernel mode (KNMSTATE_NODE_MODE=kernel)" >&2
+      export KNMSTATE_NODE_MODE=kernel
+    fi
+    ;;
+esac
 
 # npm ci when node_modules is missing or was installed from another lock file.
 stamp=node_modules/.knmstate-lock.sha256

@@ -3,7 +3,7 @@
  *
  *   up [--nodes N] [--ui] [--id ID] [--mode kernel|networkmanager]
  *                                     start the control plane and N simulated nodes (default 3); --mode
- *                                     (default $KNMSTATE_NODE_MODE, else kernel) also applies to groups tests add
+ *                                     (default $KNMSTATE_NODE_MODE, else networkmanager) also applies to groups tests add
  *   down [--id ID]                    tear it down
  *   status [--id ID]                  show its processes and addresses
  *   sweep                             remove runs whose owner died, and orphaned namespaces

@@ -17,7 +17,9 @@
  * `networkmanager` nodes each run a real NetworkManager on a private D-Bus (./networkmanager.ts),
  * eth1/eth2 start down and unconfigured for it to manage, and the fabric's dnsmasq also serves DHCP on
  * br-data (203.0.113.128-254). The mode comes from the option, else KNMSTATE_NODE_MODE, else the
- * run's default (`cluster up --mode`), else kernel.
+ * run's default (`cluster up --mode`), else networkmanager: the production path is the default, and
+ * kernel mode is for machines without NetworkManager (hack/setup.sh sets KNMSTATE_NODE_MODE=kernel
+ * where NetworkManager cannot be installed).
  */
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -77,12 +79,12 @@ export function setRunNodeMode(run: Run, mode: NodeMode): void {
   run.writeJson('node-mode.json', { mode: parseNodeMode(mode) });
 }
 
-/** The node mode a new group of `run` gets by default: KNMSTATE_NODE_MODE, else the run's, else kernel. */
+/** The node mode a new group of `run` gets by default: KNMSTATE_NODE_MODE, else the run's, else networkmanager. */
 export function defaultNodeMode(run?: Run): NodeMode {
   const env = process.env[NODE_MODE_ENV];
   if (env) return parseNodeMode(env, NODE_MODE_ENV);
   const recorded = run?.readJson<{ mode: string }>('node-mode.json')?.mode;
-  return recorded ? parseNodeMode(recorded, `node mode recorded in ${run.path('node-mode.json')}`) : 'kernel';
+  return recorded ? parseNodeMode(recorded, `node mode recorded in ${run.path('node-mode.json')}`) : 'networkmanager';
 }
 
 /** One simulated node. */
@@ -115,7 +117,7 @@ export interface NodeGroupOptions {
   /** Admin kubeconfig: when given, a Ready `Node` object is created per node. */
   kubeconfig?: string;
   dnsmasqBin: string;
-  /** @default {@link defaultNodeMode} (KNMSTATE_NODE_MODE, the run's default, else 'kernel') */
+  /** @default {@link defaultNodeMode} (KNMSTATE_NODE_MODE, the run's default, else 'networkmanager') */
   mode?: NodeMode;
   /** NetworkManager mode: how long to wait for all NetworkManagers to be ready. @default 60 s + 0.5 s per node */
   readyTimeoutMs?: number;

@@ -18,9 +18,15 @@ export function printAccess(cluster: Cluster, group?: NodeGroup): void {
     `  ${cluster.tools.temporal} workflow list --address ${info.temporal.address}`,
   ];
   if (group) {
-    lines.push('', `  simulated nodes (${group.nodes.length}); run a command in one with:`);
-    lines.push(`  ip netns exec ${group.nodes[0]!.netns} ip -br addr`);
-    for (const n of group.nodes) lines.push(`    ${n.name.padEnd(12)} ${n.zone.padEnd(8)} eth0 ${n.mgmtIp}  netns ${n.netns}`);
+    const first = group.nodes[0]!;
+    lines.push('', `  simulated nodes (${group.nodes.length}, ${group.mode} mode); run a command in one with:`);
+    lines.push(`  ip netns exec ${first.netns} ip -br addr`);
+    if (first.dbusAddress) {
+      // nmcli and nmstatectl reach a node's own NetworkManager only through its private bus; unset, they would ask the host's.
+      lines.push(`  DBUS_SYSTEM_BUS_ADDRESS=${first.dbusAddress} ip netns exec ${first.netns} nmcli device`);
+      lines.push(`  DBUS_SYSTEM_BUS_ADDRESS=${first.dbusAddress} ip netns exec ${first.netns} ${cluster.tools.nmstatectl} show`);
+    }
+    for (const n of group.nodes) lines.push(`    ${n.name.padEnd(12)} ${n.zone.padEnd(8)} eth0 ${n.mgmtIp}  netns ${n.netns}${n.dbusAddress ? `  DBUS_SYSTEM_BUS_ADDRESS=${n.dbusAddress}` : ''}`);
   }
   console.log(lines.join('\n'));
 }
