@@ -63,10 +63,10 @@ describe('deploy/', () => {
     const agents = await startNodeAgents({
       connection,
       kube,
-      nodes: [{ name: node.name, netns: node.netns }],
+      nodes: [{ name: node.name, netns: node.netns, mode: node.mode, ...(node.dbusAddress ? { env: { DBUS_SYSTEM_BUS_ADDRESS: node.dbusAddress } } : {}) }],
       nmstatectl: t.cluster.tools.nmstatectl,
       ping: t.cluster.tools.ping,
-      mode: 'kernel',
+      mode: node.mode,
       stateDir,
       logger: pino({ level: 'silent' }),
     });
