@@ -7,7 +7,9 @@
  * Workers build them with {@link createNodeActivities} (or run whole agents with
  * workers/node-agent-host.ts `startNodeAgents`). Failure types and their retryability: ./errors.ts.
  */
-export { createNodeActivities, NodeAgent, type NodeAgentDeps } from './agent.ts';
+export { checkpointTimeoutSeconds, createNodeActivities, DEFAULT_CHECKPOINT_MARGIN_SECONDS, NodeAgent, type NodeAgentDeps } from './agent.ts';
+export { KernelSupport, type KernelAnswer } from './kernel-support.ts';
+export { LINK_KINDS, linksToCreate, type LinkToCreate } from './link-kinds.ts';
 export * from './errors.ts';
 export type * from './types.ts';
 export { Journal, AgentLockedError, type AppliedRecord, type InflightRecord } from './journal.ts';
