@@ -187,7 +187,7 @@ try {
   await installCrds(cluster.info.kube.kubeconfig);
   const kc = new KubeConfig();
   kc.loadFromFile(cluster.info.kube.kubeconfig);
-  const one = await cluster.addNodes({ name: 'bench-agent', count: 1 });
+  const one = await cluster.addNodes({ name: 'bench-agent', count: 1, mode: 'kernel' });
   const node = one.nodes[0]!;
 
   // 1. Idle, one node per process (a real deployment's shape).
@@ -211,7 +211,7 @@ try {
   let readyN = 0;
   let pollingN = 0;
   if (hosted > 0) {
-    const group = await cluster.addNodes({ name: 'bench-host', count: hosted });
+    const group = await cluster.addNodes({ name: 'bench-host', count: hosted, mode: 'kernel' });
     const dirN = mkdtempSync(join(tmpdir(), 'knmstate-bench-host-'));
     const t0 = performance.now();
     const many = await startAgent(cluster, dirN, { KNMSTATE_SIMULATED_NODES: 'knmstate.io/group=bench-host' });
