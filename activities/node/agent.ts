@@ -612,11 +612,17 @@ export class NodeAgent {
       updatedAt: '',
     };
     await this.journal.writeInflight(rec);
-    const failAfterTouch = async (type: NodeErrorType, message: string, cause: unknown, nmRollback: boolean): Promise<never> => {
+    /**
+     * Puts the node back after nmstatectl touched it and throws the failure. `probeFailure`: upstream
+     * probes again after a rollback so the node settles before the next attempt, and its message
+     * (already saying "rolling back") gets no suffix.
+     */
+    const failAfterTouch = async (type: NodeErrorType, message: string, cause: unknown, nmRollback: boolean, probeFailure = false): Promise<never> => {
       hb.phase('rollback');
       const tr = performance.now();
       const undo = await this.#undo(rec, timings, nmRollback);
       d.restoreMs = msSince(tr);
+      if (probeFailure) await runProbes(probes, probeCtx, settings, 'afterRollback', signal).catch(() => undefined);
       const clean = undo.differences.length === 0;
       const details: ApplyFailureDetails = {
         node: this.node,
@@ -624,9 +630,11 @@ export class NodeAgent {
         type: clean ? type : RollbackFailed,
         message: !clean
           ? `${message}; putting node ${this.node} back left differences: ${undo.differences.join('; ')}`
-          : undo.actions.length
-            ? `${message} (node ${this.node} put back to its state before the apply)`
-            : `${message} (node ${this.node} unchanged)`,
+          : probeFailure
+            ? message
+            : undo.actions.length
+              ? `${message} (node ${this.node} put back to its state before the apply)`
+              : `${message} (node ${this.node} unchanged)`,
         renderedState: rendered,
         capturedStates,
         probes,
@@ -695,28 +703,7 @@ export class NodeAgent {
     }
     d.probeMs = msSince(t);
     if (failed.length) {
-      const message = probeFailureMessage(failed);
-      hb.phase('rollback');
-      const tr = performance.now();
-      const undo = await this.#undo(rec, timings, true);
-      d.restoreMs = msSince(tr);
-      // Upstream probes again after a rollback so the node settles before the next attempt.
-      await runProbes(probes, probeCtx, settings, 'afterRollback', signal).catch(() => undefined);
-      const clean = undo.differences.length === 0;
-      throw this.#fail(clean ? ProbeFailed : RollbackFailed, {
-        node: this.node,
-        ...ids,
-        type: clean ? ProbeFailed : RollbackFailed,
-        message: clean ? message : `${message}; putting node ${this.node} back left differences: ${undo.differences.join('; ')}`,
-        renderedState: rendered,
-        capturedStates,
-        probes,
-        rolledBack: true,
-        restoreActions: undo.actions,
-        remainingDifferences: undo.differences,
-        durations: finish(),
-        ...(recovered ? { recovered } : {}),
-      });
+      return failAfterTouch(ProbeFailed, probeFailureMessage(failed), undefined, true, true);
     }
 
     hb.phase('commit');
