@@ -245,6 +245,14 @@ export class NodeAgent {
     return run;
   }
 
+  /** Parses an activity's input; bad input is a non-retryable InvalidDesiredState naming each field. */
+  #parseInput<S extends z.ZodType>(schema: S, raw: unknown, activity: string, ids: { policy: string; generation: number }): z.infer<S> {
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    const problems = problemsOf(parsed.error.issues, '');
+    throw this.#fail(InvalidDesiredState, { node: this.node, ...ids, type: InvalidDesiredState, message: `invalid ${activity} input: ${problems.map((p) => p.message).join('; ')}`, problems, rolledBack: false });
+  }
+
   #fail(type: NodeErrorType, details: ApplyFailureDetails, cause?: unknown): ApplicationFailure {
     const nonRetryable = (NON_RETRYABLE as readonly string[]).includes(type);
     this.#log?.warn({ node: this.node, policy: details.policy, generation: details.generation, type, rolledBack: details.rolledBack, remaining: details.remainingDifferences }, details.message);
@@ -484,13 +492,8 @@ export class NodeAgent {
 
   /** applyNodeState; see the module comment. */
   async apply(raw: ApplyNodeStateInput): Promise<ApplyNodeStateResult> {
-    const parsed = applyInputSchema.safeParse(raw);
     const ids = { policy: String(raw?.policy ?? ''), generation: Number(raw?.generation ?? -1) };
-    if (!parsed.success) {
-      const problems = problemsOf(parsed.error.issues, '');
-      throw this.#fail(InvalidDesiredState, { node: this.node, ...ids, type: InvalidDesiredState, message: `invalid applyNodeState input: ${problems.map((p) => p.message).join('; ')}`, problems, rolledBack: false });
-    }
-    const input = parsed.data as ApplyNodeStateInput;
+    const input = this.#parseInput(applyInputSchema, raw, 'applyNodeState', ids) as ApplyNodeStateInput;
     this.#validate(input.desiredState, ids, 'desiredState');
     const ctx = activityContext();
     const signal = ctx?.cancellationSignal;
@@ -734,12 +737,8 @@ export class NodeAgent {
 
   /** revertNodeState: puts back the snapshot recorded before that policy generation's apply. */
   async revert(raw: RevertNodeStateInput): Promise<RevertNodeStateResult> {
-    const parsed = revertInputSchema.safeParse(raw);
     const ids = { policy: String(raw?.policy ?? ''), generation: Number(raw?.generation ?? -1) };
-    if (!parsed.success) {
-      const problems = problemsOf(parsed.error.issues, '');
-      throw this.#fail(InvalidDesiredState, { node: this.node, ...ids, type: InvalidDesiredState, message: `invalid revertNodeState input: ${problems.map((p) => p.message).join('; ')}`, problems, rolledBack: false });
-    }
+    const input = this.#parseInput(revertInputSchema, raw, 'revertNodeState', ids);
     const ctx = activityContext();
     const hb = new Heartbeat(ctx, this.#deps.heartbeatIntervalMs ?? 1_000, { node: this.node, ...ids, phase: 'queued', op: 'revert' });
     try {
@@ -747,15 +746,15 @@ export class NodeAgent {
         const t0 = performance.now();
         hb.phase('recover');
         const recovered = await this.#recover();
-        const record = await this.journal.findApplied(parsed.data.policy, parsed.data.generation);
-        const base = { node: this.node, ...parsed.data, ...(recovered ? { recovered } : {}) };
-        if (!record) return { ...base, reverted: false, reason: `no record of ${parsed.data.policy} generation ${parsed.data.generation} on node ${this.node} (never applied here, or already reverted)`, actions: [], durationMs: msSince(t0) };
+        const record = await this.journal.findApplied(input.policy, input.generation);
+        const base = { node: this.node, ...input, ...(recovered ? { recovered } : {}) };
+        if (!record) return { ...base, reverted: false, reason: `no record of ${input.policy} generation ${input.generation} on node ${this.node} (never applied here, or already reverted)`, actions: [], durationMs: msSince(t0) };
         hb.phase('restore');
         const rec: InflightRecord = {
           version: 1,
           id: randomUUID(),
           op: 'revert',
-          ...parsed.data,
+          ...input,
           mode: this.driver.mode,
           phase: 'restoring',
           target: record.snapshot,
@@ -769,22 +768,22 @@ export class NodeAgent {
         if (r.differences.length) {
           throw this.#fail(RollbackFailed, {
             node: this.node,
-            ...parsed.data,
+            ...input,
             type: RollbackFailed,
-            message: `reverting ${parsed.data.policy} generation ${parsed.data.generation} on node ${this.node} left differences: ${r.differences.join('; ')}`,
+            message: `reverting ${input.policy} generation ${input.generation} on node ${this.node} left differences: ${r.differences.join('; ')}`,
             rolledBack: true,
             restoreActions: r.actions,
             remainingDifferences: r.differences,
           });
         }
-        await this.journal.removeApplied(parsed.data.policy, parsed.data.generation);
+        await this.journal.removeApplied(input.policy, input.generation);
         await this.journal.clearInflight();
-        this.#log?.info({ node: this.node, ...parsed.data, actions: r.actions }, 'policy reverted');
+        this.#log?.info({ node: this.node, ...input, actions: r.actions }, 'policy reverted');
         await this.#notify('revert');
         return { ...base, reverted: true, actions: r.actions, durationMs: msSince(t0) };
       });
     } catch (err) {
-      throw this.#unavailable(err, parsed.data);
+      throw this.#unavailable(err, input);
     } finally {
       hb.stop();
     }
@@ -799,12 +798,7 @@ export class NodeAgent {
   /** planNode: renders captures and reports what an apply would change; touches nothing. */
   async plan(raw: PlanNodeInput): Promise<PlanNodeResult> {
     const ids = { policy: '', generation: 0 };
-    const parsed = planInputSchema.safeParse(raw);
-    if (!parsed.success) {
-      const problems = problemsOf(parsed.error.issues, '');
-      throw this.#fail(InvalidDesiredState, { node: this.node, ...ids, type: InvalidDesiredState, message: `invalid planNode input: ${problems.map((p) => p.message).join('; ')}`, problems, rolledBack: false });
-    }
-    const input = parsed.data as PlanNodeInput;
+    const input = this.#parseInput(planInputSchema, raw, 'planNode', ids) as PlanNodeInput;
     this.#validate(input.desiredState, ids, 'desiredState');
     const current = await this.driver.show();
     const { state: rendered, capturedStates } = await this.#render(input, current, [], ids);
