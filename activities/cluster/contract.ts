@@ -7,7 +7,7 @@
  *   const cluster = proxyActivities<ClusterActivities>({ taskQueue: CLUSTER_TASK_QUEUE, startToCloseTimeout: '1m' });
  */
 import type { NncpSpec, NodeRolloutPhase } from '../../crd/nncp.ts';
-import type { RolloutProgress } from '../../workflows/messages.ts';
+import type { RolloutProgress } from '../../crd/progress.ts';
 
 /** Input of {@link ClusterActivities.resolveNodes}. */
 export interface ResolveNodesInput {
