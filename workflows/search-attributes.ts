@@ -1,8 +1,9 @@
 /**
  * Custom search attributes of rollout workflows, so that the Temporal UI and `temporal workflow list`
- * can filter rollouts by policy, generation and phase. The server must know them before a workflow
- * upserts them: the dev-server harness registers {@link knmstateSearchAttributes} at start, and
- * deploy/ documents the `temporal operator search-attribute create` call for a real server.
+ * can filter rollouts by policy, generation and phase and show their progress. The server must know
+ * them before a workflow upserts them: the dev-server harness registers
+ * {@link knmstateSearchAttributes} at start; docs/operations.md has the
+ * `temporal operator search-attribute create` calls for a real server.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
@@ -10,8 +11,14 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const policyNameKey = defineSearchAttributeKey('KnmstatePolicy', SearchAttributeType.KEYWORD);
 /** `metadata.generation` of the policy the rollout applies. */
 export const policyGenerationKey = defineSearchAttributeKey('KnmstateGeneration', SearchAttributeType.INT);
-/** Rollout phase (Progressing, Paused, Available, Degraded, Aborted …). */
+/** Rollout phase (Progressing, Paused, Waiting, Completed, Halted, RolledBack, Ignored …). */
 export const rolloutPhaseKey = defineSearchAttributeKey('KnmstatePhase', SearchAttributeType.KEYWORD);
+/** Nodes that reached a final phase. */
+export const nodesDoneKey = defineSearchAttributeKey('KnmstateNodesDone', SearchAttributeType.INT);
+/** Nodes the rollout targets. */
+export const nodesTotalKey = defineSearchAttributeKey('KnmstateNodesTotal', SearchAttributeType.INT);
+/** Nodes that failed. */
+export const nodesFailedKey = defineSearchAttributeKey('KnmstateNodesFailed', SearchAttributeType.INT);
 
 /** Every knmstate search attribute, for registration. */
-export const knmstateSearchAttributes = [policyNameKey, policyGenerationKey, rolloutPhaseKey] as const;
+export const knmstateSearchAttributes = [policyNameKey, policyGenerationKey, rolloutPhaseKey, nodesDoneKey, nodesTotalKey, nodesFailedKey] as const;
