@@ -34,7 +34,7 @@ import { validateDesiredState } from '../crd/desired-state.ts';
 import type { OnFailureMode } from '../crd/nncp.ts';
 import type { RolloutProgress } from '../crd/progress.ts';
 import { resolveProbes } from '../crd/probes.ts';
-import { planRollout } from '../crd/rollout.ts';
+import { planRollout, startsNewRollout } from '../crd/rollout.ts';
 import { abortUpdate, pauseSignal, policyChangedSignal, progressQuery, promoteSignal, resumeSignal, type AbortAccepted, type AbortRequest, type PolicyRevision } from './messages.ts';
 import { describeNodeFailure } from './node-failure.ts';
 import { resolveRolloutOptions, retryDelayMs, type RolloutOptions } from './rollout-options.ts';
@@ -87,6 +87,9 @@ export async function policyRollout(input: PolicyRolloutInput): Promise<RolloutO
   let approvedWave = input.approvedWave ?? 0;
   let abort: (AbortRequest & { time: string }) | undefined;
   let superseding: PolicyRevision | undefined;
+  /** The generation the status shows: advances on steering-only changes, while node applies keep `generation`. */
+  let statusGeneration = input.carried?.progress.generation ?? generation;
+  let currentSpec = spec;
   let tracker: RolloutTracker | undefined = input.carried ? RolloutTracker.restore(input.carried.progress, opts.maxAttempts) : undefined;
 
   const paused = (): boolean => signalPaused || specPaused;
@@ -114,11 +117,17 @@ export async function policyRollout(input: PolicyRolloutInput): Promise<RolloutO
     approvedWave = Math.max(approvedWave, wave);
   });
   setHandler(policyChangedSignal, (rev) => {
-    if (rev.generation > generation) superseding = !superseding || rev.generation > superseding.generation ? rev : superseding;
-    else if (rev.generation === generation) {
-      specPaused = rev.spec.rollout?.paused ?? false;
-      syncPaused();
+    if (rev.generation < statusGeneration || (superseding && rev.generation <= superseding.generation)) return;
+    if (superseding || startsNewRollout(currentSpec, rev.spec)) {
+      superseding = rev;
+      return;
     }
+    // Only steering fields changed (`spec.rollout.paused`): same rollout, newer generation in the status.
+    statusGeneration = rev.generation;
+    currentSpec = rev.spec;
+    specPaused = rev.spec.rollout?.paused ?? false;
+    tracker?.setGeneration(statusGeneration);
+    syncPaused();
   });
   setHandler(
     abortUpdate,
@@ -152,7 +161,7 @@ export async function policyRollout(input: PolicyRolloutInput): Promise<RolloutO
     const r = t.takeReport();
     ui.publish(r.progress);
     try {
-      await cluster.reportStatus({ policy, ...(revision.uid ? { uid: revision.uid } : {}), generation, progress: r.progress, enactments: r.enactments, events: r.events, minIntervalMs: opts.statusIntervalMs });
+      await cluster.reportStatus({ policy, ...(revision.uid ? { uid: revision.uid } : {}), generation: statusGeneration, progress: r.progress, enactments: r.enactments, events: r.events, minIntervalMs: opts.statusIntervalMs });
     } catch (err) {
       if (isCancellation(err)) throw err;
       log.warn('status report failed', { policy, generation, error: String(err) });
@@ -364,7 +373,8 @@ export async function policyRollout(input: PolicyRolloutInput): Promise<RolloutO
     await condition(allHandlersFinished);
     return continueAsNew<typeof policyRollout>({
       policy,
-      revision,
+      // Same apply generation; the spec may carry newer steering fields (spec.rollout.paused).
+      revision: { ...revision, spec: currentSpec },
       approvedWave,
       carried: { progress: t.progress, signalPaused },
       ...(input.options ? { options: input.options } : {}),

@@ -196,6 +196,15 @@ export class RolloutTracker {
     this.#touch();
   }
 
+  /** The policy generation the status shows (advances on a steering-only change). */
+  setGeneration(generation: number): void {
+    if (this.#p.generation === generation) return;
+    this.#p.generation = generation;
+    // Every enactment shows the generation it refers to: all are rewritten.
+    for (const n of this.#p.nodes) this.#changed.add(n.name);
+    this.#touch();
+  }
+
   setMessage(message: string): void {
     this.#p.message = message;
     this.#touch();
