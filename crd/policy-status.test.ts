@@ -1,0 +1,112 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  policyConditionChanges,
+  policyNodeCounts,
+  policyStatus,
+  rolloutStatus,
+  setPolicyFailedToConfigure,
+  setPolicyNotMatching,
+  setPolicyProgressing,
+  setPolicyStatusUnknown,
+  setPolicySuccess,
+  type NncpConditionChange,
+  type PolicyNodeCounts,
+} from './policy-status.ts';
+import { trueCondition } from './conditions.ts';
+import { NODE_ERROR_MAX_LENGTH, nncpStatus, type NodeRolloutPhase, type RolloutPhase } from './nncp.ts';
+import { progressOf } from '../test/cluster/progress-fixture.ts';
+
+const NOW = '2026-11-30T04:00:00Z';
+const cell = (changes: NncpConditionChange[], type: string): string => {
+  const c = changes.find((x) => x.type === type)!;
+  return `${c.status}/${c.reason}`;
+};
+
+describe('NNCP condition setters (upstream matrix)', () => {
+  it.each([
+    ['progressing', setPolicyProgressing('m'), ['Unknown/ConfigurationProgressing', 'Unknown/ConfigurationProgressing', 'True/ConfigurationProgressing', 'False/ConfigurationProgressing'], 'Progressing'],
+    ['success', setPolicySuccess('m'), ['True/SuccessfullyConfigured', 'False/SuccessfullyConfigured', 'False/SuccessfullyConfigured', 'False/SuccessfullyConfigured'], 'Available'],
+    ['failed to configure', setPolicyFailedToConfigure('m'), ['False/FailedToConfigure', 'True/FailedToConfigure', 'False/ConfigurationProgressing', 'False/FailedToConfigure'], 'Degraded'],
+    ['not matching', setPolicyNotMatching('m'), ['False/NoMatchingNode', 'False/NoMatchingNode', 'False/NoMatchingNode', 'True/NoMatchingNode'], 'Ignored'],
+    ['reset', setPolicyStatusUnknown(), ['Unknown/', 'Unknown/', 'Unknown/', 'Unknown/'], undefined],
+  ])('given the %s setter, should set Available, Degraded, Progressing, Ignored as upstream and the message on the True one', (_name, changes, cells, withMessage) => {
+    expect(['Available', 'Degraded', 'Progressing', 'Ignored'].map((t) => cell(changes, t))).toEqual(cells);
+    for (const c of changes) expect(c.message).toBe(c.type === withMessage ? 'm' : '');
+  });
+});
+
+const counts = (c: Partial<PolicyNodeCounts>): PolicyNodeCounts => ({ matching: 0, notReady: 0, available: 0, failed: 0, aborted: 0, pending: 0, rolledBack: 0, stopped: false, ...c });
+
+describe('NNCP conditions from node counts (upstream decision order and messages)', () => {
+  it.each<[Partial<PolicyNodeCounts>, string, string, string]>([
+    [{}, 'Ignored', 'NoMatchingNode', 'Policy does not match any node'],
+    [{ matching: 5 }, 'Progressing', 'ConfigurationProgressing', 'Policy is progressing 0/5 nodes finished'],
+    [{ matching: 5, available: 2, pending: 1 }, 'Progressing', 'ConfigurationProgressing', 'Policy is progressing 2/5 nodes finished'],
+    [{ matching: 3, available: 3 }, 'Available', 'SuccessfullyConfigured', '3/3 nodes successfully configured'],
+    [{ matching: 3, available: 2, failed: 1 }, 'Degraded', 'FailedToConfigure', '1/3 nodes failed to configure'],
+    [{ matching: 5, available: 1, failed: 1 }, 'Degraded', 'FailedToConfigure', '1/5 nodes failed to configure'],
+    [{ matching: 5, failed: 2, aborted: 3 }, 'Degraded', 'FailedToConfigure', '2/5 nodes failed to configure, 3 nodes aborted configuration'],
+    [{ matching: 4, notReady: 1, failed: 1 }, 'Degraded', 'FailedToConfigure', '1/4 nodes failed to configure'],
+    // upstream's worked examples (conditions_test.go)
+    [{ matching: 4, notReady: 1, available: 3 }, 'Available', 'SuccessfullyConfigured', '3/4 nodes successfully configured, 1 nodes ignored due to NotReady state'],
+    [{ matching: 4, notReady: 1, available: 3, pending: 1 }, 'Progressing', 'ConfigurationProgressing', 'Policy is progressing 3/3 nodes finished, 1 pending, 1 nodes ignored due to NotReady state'],
+    [{ matching: 4, notReady: 1, available: 1 }, 'Progressing', 'ConfigurationProgressing', 'Policy is progressing 1/3 nodes finished, 1 nodes ignored due to NotReady state'],
+    // upstream quirk kept: only NotReady nodes reads Available
+    [{ matching: 2, notReady: 2 }, 'Available', 'SuccessfullyConfigured', '0/2 nodes successfully configured, 2 nodes ignored due to NotReady state'],
+    // knmstate: a stopped rollout never reads Available
+    [{ matching: 3, available: 3, stopped: true }, 'Degraded', 'FailedToConfigure', '0/3 nodes failed to configure'],
+    [{ matching: 3, rolledBack: 3, stopped: true }, 'Degraded', 'FailedToConfigure', '0/3 nodes failed to configure, 3 nodes rolled back'],
+    [{ matching: 3, failed: 1, rolledBack: 2, stopped: true }, 'Degraded', 'FailedToConfigure', '1/3 nodes failed to configure, 2 nodes rolled back'],
+  ])('given %j, should be %s / %s with message %p', (c, type, reason, message) => {
+    const changes = policyConditionChanges(counts(c));
+    const t = changes.filter((x) => x.status === 'True');
+    expect(t).toHaveLength(1);
+    expect(t[0]).toMatchObject({ type, reason, message });
+  });
+});
+
+describe('NNCP conditions from a rollout progress (knmstate phase mapping)', () => {
+  it.each<[string, NodeRolloutPhase[], RolloutPhase | undefined, boolean, string, string]>([
+    ['a progressing rollout', ['Succeeded', 'Succeeded', 'Applying', 'Pending', 'Pending'], undefined, false, 'Progressing', 'Policy is progressing 2/5 nodes finished'],
+    ['a rollout waiting between waves', ['Succeeded', 'Pending'], 'Waiting', false, 'Progressing', 'Policy is progressing 1/2 nodes finished'],
+    ['a paused rollout', ['Succeeded', 'Pending'], 'Paused', false, 'Progressing', 'Policy is progressing 1/2 nodes finished'],
+    ['a retrying node', ['Retrying', 'Succeeded'], undefined, false, 'Progressing', 'Policy is progressing 1/2 nodes finished'],
+    ['a completed rollout', ['Succeeded', 'Succeeded', 'Succeeded'], 'Completed', false, 'Available', '3/3 nodes successfully configured'],
+    ['a completed rollout with a NotReady node skipped', ['Succeeded', 'Skipped', 'Succeeded'], 'Completed', false, 'Available', '2/3 nodes successfully configured, 1 nodes ignored due to NotReady state'],
+    ['a first failure while others run', ['Failed', 'Applying', 'Pending'], undefined, false, 'Degraded', '1/3 nodes failed to configure'],
+    ['a halted rollout (failure budget)', ['Succeeded', 'Failed', 'Aborted', 'Aborted'], 'Halted', false, 'Degraded', '1/4 nodes failed to configure, 2 nodes aborted configuration'],
+    ['a rolled back rollout', ['RolledBack', 'Failed', 'Aborted'], 'RolledBack', false, 'Degraded', '1/3 nodes failed to configure, 1 nodes aborted configuration, 1 nodes rolled back'],
+    ['a rollback under way', ['RollingBack', 'Failed'], 'RollingBack', false, 'Degraded', '1/2 nodes failed to configure'],
+    ['a user halt after every node succeeded', ['Succeeded', 'Succeeded'], 'Halted', true, 'Degraded', '0/2 nodes failed to configure'],
+    ['a user halt mid-rollout', ['Succeeded', 'Aborted'], 'Halted', true, 'Degraded', '0/2 nodes failed to configure, 1 nodes aborted configuration'],
+    ['no matching node', [], 'Ignored', false, 'Ignored', 'Policy does not match any node'],
+  ])('given %s, should read %s with message %p', (_what, phases, phase, userAbort, type, message) => {
+    const progress = progressOf(phases, { ...(phase ? { phase } : {}), ...(userAbort ? { abort: { mode: 'halt', reason: 'user', requestedBy: 'alice', time: NOW } } : {}) });
+    const changes = policyConditionChanges(policyNodeCounts(progress));
+    expect(changes.filter((c) => c.status === 'True')).toEqual([expect.objectContaining({ type, message })]);
+  });
+});
+
+describe('status.rollout and the whole NNCP status', () => {
+  it('given a progress with a long error, should truncate lastError and keep counts, gate and abort', () => {
+    const p = progressOf(['Failed', 'Aborted'], { phase: 'Halted', errors: { 'node-1': 'x'.repeat(5000) }, abort: { mode: 'halt', reason: 'failure budget spent', time: NOW } });
+    p.gate = { afterWave: 1, kind: 'timer', until: NOW };
+    const r = rolloutStatus(p, 'nncp/p');
+    expect(r.nodes?.[0]?.lastError).toHaveLength(NODE_ERROR_MAX_LENGTH);
+    expect(r).toMatchObject({ phase: 'Halted', workflowId: 'nncp/p', counts: { matched: 2, failed: 1, aborted: 1 }, gate: { afterWave: 1, until: NOW }, abort: { mode: 'halt', reason: 'failure budget spent' } });
+    expect(r.gate).not.toHaveProperty('kind');
+  });
+
+  it('given the current status, should keep transition times of unchanged statuses and pass the schema', () => {
+    const first = policyStatus(undefined, progressOf(['Succeeded', 'Applying']), { now: '2026-11-30T04:00:00Z' });
+    const second = policyStatus(first, progressOf(['Succeeded', 'Succeeded'], { generation: 1 }), { now: '2026-11-30T04:00:09Z' });
+    const progressing = second.conditions!.find((c) => c.type === 'Progressing')!;
+    const ignored = second.conditions!.find((c) => c.type === 'Ignored')!;
+    expect(progressing).toMatchObject({ status: 'False', lastTransitionTime: '2026-11-30T04:00:09Z', lastHeartbeatTime: '2026-11-30T04:00:09Z' });
+    expect(ignored).toMatchObject({ status: 'False', lastTransitionTime: '2026-11-30T04:00:00Z', lastHeartbeatTime: '2026-11-30T04:00:09Z' });
+    expect(trueCondition(second.conditions)?.type).toBe('Available');
+    expect(second).toMatchObject({ observedGeneration: 1, unavailableNodeCountMap: {} });
+    expect(second.conditions!.map((c) => c.type)).toEqual(['Degraded', 'Available', 'Progressing', 'Ignored']);
+    expect(() => nncpStatus.parse(second)).not.toThrow();
+  });
+});
