@@ -7,11 +7,7 @@
  * | `NODE_NAME` | (required unless `KNMSTATE_SIMULATED_NODES`) | the node this agent serves (Downward API `spec.nodeName`) |
  * | `NODE_NETNS` | | simulation: run the node's commands in this network namespace |
  * | `KNMSTATE_SIMULATED_NODES` | | simulation: serve every Node with the `knmstate.io/netns` annotation matching this label selector (`*`: all) |
- * | `TEMPORAL_ADDRESS` | `localhost:7233` | Temporal frontend |
- * | `TEMPORAL_NAMESPACE` | `default` | |
- * | `TEMPORAL_API_KEY` | | sent as a Bearer token; turns TLS on |
- * | `TEMPORAL_TLS` | `false` | `1`/`true` for TLS with the system roots |
- * | `TEMPORAL_TLS_SERVER_CA_CERT_PATH`, `TEMPORAL_TLS_CLIENT_CERT_PATH`, `TEMPORAL_TLS_CLIENT_KEY_PATH`, `TEMPORAL_TLS_SERVER_NAME` | | TLS material (client cert and key go together); any of them turns TLS on |
+ * | `TEMPORAL_*` | | address, namespace, TLS, API key: workers/runtime/temporal-config.ts |
  * | `KUBECONFIG` | | kubeconfig file; in-cluster service account otherwise |
  * | `KNMSTATE_STATE_DIR` | `/var/lib/knmstate` | journal folder |
  * | `KNMSTATE_NMSTATECTL` | `nmstatectl` | nmstatectl binary |
@@ -29,11 +25,11 @@
  * | `COMPONENT`, `PART_OF`, `VERSION`, `MANAGED_BY` | | `app.kubernetes.io/*` labels on NodeNetworkState (upstream's) |
  */
 import { z } from 'zod';
+import { ConfigError, issueLines } from './runtime/config-error.ts';
+import { LOG_LEVELS } from './runtime/logging.ts';
+import { checkTemporalEnv, type TemporalConfig } from './runtime/temporal-config.ts';
 
-const bool = z
-  .enum(['1', '0', 'true', 'false', ''])
-  .optional()
-  .transform((v) => v === '1' || v === 'true');
+export { ConfigError } from './runtime/config-error.ts';
 const seconds = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
 const nonEmpty = z.string().trim().min(1);
 
@@ -42,14 +38,6 @@ const envSchema = z
     NODE_NAME: nonEmpty.regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes node name (lowercase letters, digits, - and .)').optional(),
     NODE_NETNS: nonEmpty.optional(),
     KNMSTATE_SIMULATED_NODES: nonEmpty.optional(),
-    TEMPORAL_ADDRESS: nonEmpty.regex(/^[^\s:]+:\d+$/, 'must be host:port').default('localhost:7233'),
-    TEMPORAL_NAMESPACE: nonEmpty.default('default'),
-    TEMPORAL_API_KEY: nonEmpty.optional(),
-    TEMPORAL_TLS: bool,
-    TEMPORAL_TLS_SERVER_CA_CERT_PATH: nonEmpty.optional(),
-    TEMPORAL_TLS_CLIENT_CERT_PATH: nonEmpty.optional(),
-    TEMPORAL_TLS_CLIENT_KEY_PATH: nonEmpty.optional(),
-    TEMPORAL_TLS_SERVER_NAME: nonEmpty.optional(),
     KUBECONFIG: nonEmpty.optional(),
     KNMSTATE_STATE_DIR: nonEmpty.default('/var/lib/knmstate'),
     KNMSTATE_NMSTATECTL: nonEmpty.default('nmstatectl'),
@@ -68,7 +56,7 @@ const envSchema = z
     DBUS_SYSTEM_BUS_ADDRESS: nonEmpty.optional(),
     KNMSTATE_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     KNMSTATE_SHUTDOWN_DEADLINE_SECONDS: seconds(60, 2),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     COMPONENT: nonEmpty.optional(),
     PART_OF: nonEmpty.optional(),
     VERSION: nonEmpty.optional(),
@@ -79,13 +67,7 @@ const envSchema = z
 export interface NodeAgentConfig {
   /** One real (or one simulated) node, or every simulated node matching a selector. */
   nodes: { kind: 'single'; name: string; netns?: string } | { kind: 'simulated'; selector?: string };
-  temporal: {
-    address: string;
-    namespace: string;
-    apiKey?: string;
-    /** `false`, `true` (system roots) or explicit material. */
-    tls: boolean | { serverRootCACertificatePath?: string; clientCertPath?: string; clientKeyPath?: string; serverNameOverride?: string };
-  };
+  temporal: TemporalConfig;
   kubeconfig?: string;
   stateDir: string;
   nmstatectl: string;
@@ -104,20 +86,11 @@ export interface NodeAgentConfig {
   logLevel: string;
 }
 
-/** Thrown for a bad environment; `problems` name each variable and rule. */
-export class ConfigError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`invalid node agent configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
-
 /** Parses and validates the agent's environment. */
 export function parseNodeAgentEnv(env: Record<string, string | undefined>): NodeAgentConfig {
   const r = envSchema.safeParse(env);
-  const problems = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
+  const temporal = checkTemporalEnv(env);
+  const problems = [...temporal.problems, ...(r.success ? [] : issueLines(r.error.issues))];
   // Rules across variables, checked on the raw values so they are reported with the others.
   const set = (k: string): boolean => !!env[k]?.trim();
   if (!set('NODE_NAME') && !set('KNMSTATE_SIMULATED_NODES')) problems.push('NODE_NAME: is required (or KNMSTATE_SIMULATED_NODES to host simulated nodes)');
@@ -126,19 +99,8 @@ export function parseNodeAgentEnv(env: Record<string, string | undefined>): Node
   if (set('NODE_NETNS') && (env.KNMSTATE_NMSTATE_MODE ?? 'networkmanager') === 'networkmanager' && !set('DBUS_SYSTEM_BUS_ADDRESS')) {
     problems.push("DBUS_SYSTEM_BUS_ADDRESS: is required for a simulated NetworkManager-mode node (NODE_NETNS): unset, nmstatectl would reach the host's own NetworkManager");
   }
-  if (set('TEMPORAL_TLS_CLIENT_CERT_PATH') !== set('TEMPORAL_TLS_CLIENT_KEY_PATH')) {
-    problems.push(`${set('TEMPORAL_TLS_CLIENT_CERT_PATH') ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH'}: client certificate and key must be given together`);
-  }
-  if (!r.success || problems.length) throw new ConfigError(problems);
+  if (!r.success || !temporal.config || problems.length) throw new ConfigError(problems, 'node agent');
   const e = r.data;
-  const tlsFiles = e.TEMPORAL_TLS_SERVER_CA_CERT_PATH || e.TEMPORAL_TLS_CLIENT_CERT_PATH || e.TEMPORAL_TLS_SERVER_NAME;
-  const tls: NodeAgentConfig['temporal']['tls'] = tlsFiles
-    ? {
-        ...(e.TEMPORAL_TLS_SERVER_CA_CERT_PATH ? { serverRootCACertificatePath: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH } : {}),
-        ...(e.TEMPORAL_TLS_CLIENT_CERT_PATH ? { clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH, clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH! } : {}),
-        ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: e.TEMPORAL_TLS_SERVER_NAME } : {}),
-      }
-    : e.TEMPORAL_TLS || !!e.TEMPORAL_API_KEY;
   const labels: Record<string, string> = {};
   if (e.COMPONENT) labels['app.kubernetes.io/component'] = e.COMPONENT;
   if (e.PART_OF) labels['app.kubernetes.io/part-of'] = e.PART_OF;
@@ -148,7 +110,7 @@ export function parseNodeAgentEnv(env: Record<string, string | undefined>): Node
     nodes: e.NODE_NAME
       ? { kind: 'single', name: e.NODE_NAME, ...(e.NODE_NETNS ? { netns: e.NODE_NETNS } : {}) }
       : { kind: 'simulated', ...(e.KNMSTATE_SIMULATED_NODES && e.KNMSTATE_SIMULATED_NODES !== '*' ? { selector: e.KNMSTATE_SIMULATED_NODES } : {}) },
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}), tls },
+    temporal: temporal.config,
     ...(e.KUBECONFIG ? { kubeconfig: e.KUBECONFIG } : {}),
     stateDir: e.KNMSTATE_STATE_DIR,
     nmstatectl: e.KNMSTATE_NMSTATECTL,

@@ -13,26 +13,20 @@
  * Simulation limit: a simulated node's agent runs in the host namespace and enters the node's
  * namespace per command; its API-server probe therefore tests the host's path to the API server.
  */
-import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { KubeClient } from '../activities/kube/client.ts';
 import type { Logger } from 'pino';
 import { nodeTaskQueue } from '../workflows/task-queues.ts';
-import { hostExec, netnsExec, type NodeExec } from '../activities/nmstate/exec.ts';
+import { hostExec, netnsExec } from '../activities/nmstate/exec.ts';
 import { NmstateDriver } from '../activities/nmstate/driver.ts';
 import type { NmstateMode } from '../activities/nmstate/types.ts';
 import { Journal } from '../activities/node/journal.ts';
 import { NodeAgent } from '../activities/node/agent.ts';
 import type { ProbeSettings } from '../activities/node/probes.ts';
 import { NnsReporter, watchNodeNetworkStates } from '../activities/nns/reporter.ts';
-
-/** Annotation on a simulated Node naming its network namespace (set by the local cluster harness). */
-export const SIMULATED_NETNS_ANNOTATION = 'knmstate.io/netns';
-/** Annotation on a NetworkManager-mode simulated Node: the `DBUS_SYSTEM_BUS_ADDRESS` of its NetworkManager. */
-export const SIMULATED_DBUS_ANNOTATION = 'knmstate.io/dbus-address';
-/** Label on a simulated Node: `kernel` or `networkmanager`. */
-export const SIMULATED_MODE_LABEL = 'knmstate.io/node-mode';
+import { networkManagerVersion } from '../activities/nns/network-manager-version.ts';
+import { listSimulatedNodes } from '../activities/kube/nodes.ts';
 
 /** One node to serve. */
 export interface NodeSpec {
@@ -53,7 +47,7 @@ export interface StartNodeAgentsOptions {
   /** Kubernetes API access (probes, NodeNetworkState). */
   kube: KubeClient;
   nodes: NodeSpec[];
-  /** Path of nmstatectl (benchmarks point it at /work/shared/bench/nmstatectl-stub). */
+  /** Path of nmstatectl (benchmarks point it at bench/nmstatectl-stub). */
   nmstatectl: string;
   mode: NmstateMode;
   /** Journal folder (per node: `<stateDir>/nodes/<node>/`). */
@@ -116,15 +110,6 @@ export interface NodeAgents {
   health(): { ok: boolean; nodes: Record<string, string> };
 }
 
-/** Reads NetworkManager's version over D-Bus (NetworkManager mode), as upstream does. */
-function networkManagerVersion(exec: NodeExec): () => Promise<string> {
-  return async () => {
-    const r = await exec.run('busctl', ['get-property', 'org.freedesktop.NetworkManager', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager', 'Version'], { timeoutMs: 5_000 });
-    const m = /"([^"]+)"/.exec(r.stdout);
-    return r.exitCode === 0 && m ? m[1]! : 'unknown';
-  };
-}
-
 /**
  * Starts the agents of `opts.nodes` and returns once every worker is polling. On a start-up failure
  * the agents already started are stopped and the error is rethrown.
@@ -154,7 +139,8 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
     const journal = new Journal(opts.stateDir, spec.name);
     await journal.lock();
     journals.push(journal);
-    const nodeLog = log?.child({ node: spec.name });
+    // No child logger with `node`: the agent and the reporter put `node` on each of their lines
+    // themselves, and pino would print the key twice.
     const reporter = nnsOn
       ? new NnsReporter({
           node: spec.name,
@@ -163,7 +149,7 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
           ...(opts.nns?.periodMs ? { periodMs: opts.nns.periodMs } : {}),
           ...(opts.nns?.labels ? { labels: opts.nns.labels } : {}),
           ...(mode === 'networkmanager' ? { networkManagerVersion: networkManagerVersion(exec) } : {}),
-          ...(nodeLog ? { logger: nodeLog } : {}),
+          ...(log ? { logger: log } : {}),
         })
       : undefined;
     if (reporter) reporters.set(spec.name, reporter);
@@ -177,15 +163,15 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
       ...(opts.probes ? { probes: opts.probes } : {}),
       ...(opts.defaultBridgeVlan !== undefined ? { defaultBridgeVlan: opts.defaultBridgeVlan } : {}),
       ...(opts.checkpointMarginSeconds !== undefined ? { checkpointMarginSeconds: opts.checkpointMarginSeconds } : {}),
-      ...(nodeLog ? { logger: nodeLog } : {}),
+      ...(log ? { logger: log } : {}),
       ...(reporter ? { onStateChanged: (reason: string) => reporter.refresh(reason) } : {}),
     });
     // Before polling: a crash may have left an attempt half-done.
     try {
       const rec = await agent.recover();
-      if (rec) nodeLog?.warn({ recovery: rec }, 'finished or undid a half-done attempt at start-up');
+      if (rec) log?.warn({ node: spec.name, recovery: rec }, 'finished or undid a half-done attempt at start-up');
     } catch (err) {
-      nodeLog?.error({ err: err instanceof Error ? err.message : err }, 'could not put the node back at start-up; applies will fail until it can');
+      log?.error({ node: spec.name, err: err instanceof Error ? err.message : err }, 'could not put the node back at start-up; applies will fail until it can');
     }
     reporter?.start();
     const worker = await Worker.create({
@@ -255,43 +241,14 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
 }
 
 /**
- * The simulated nodes among the cluster's Nodes (those with the netns annotation), optionally by
- * label selector, with each one's backend (mode label) and, in NetworkManager mode, its D-Bus address.
+ * The simulated nodes among the cluster's Nodes (activities/kube/nodes.ts), optionally by label
+ * selector, as node specs: each one's network namespace, backend and, in NetworkManager mode, its bus.
  */
 export async function simulatedNodes(kube: KubeClient, labelSelector?: string): Promise<NodeSpec[]> {
-  type NodeList = { items: { metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } }[] };
-  const list = await kube.request<NodeList>('GET', `/api/v1/nodes${labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : ''}`);
-  return list.items
-    .filter((n) => n.metadata?.annotations?.[SIMULATED_NETNS_ANNOTATION])
-    .map((n): NodeSpec => {
-      const m = n.metadata!;
-      const mode = m.labels?.[SIMULATED_MODE_LABEL];
-      const dbus = m.annotations?.[SIMULATED_DBUS_ANNOTATION];
-      return {
-        name: m.name!,
-        netns: m.annotations![SIMULATED_NETNS_ANNOTATION]!,
-        ...(mode === 'kernel' || mode === 'networkmanager' ? { mode } : {}),
-        ...(dbus ? { env: { DBUS_SYSTEM_BUS_ADDRESS: dbus } } : {}),
-      };
-    })
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/**
- * Serves `GET /healthz` (every worker polling) and `GET /readyz` (same) on `port`: 200 with the
- * per-node worker states as JSON, or 503.
- */
-export function startHealthServer(agents: Pick<NodeAgents, 'health'>, port: number, host = '0.0.0.0'): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url !== '/healthz' && req.url !== '/readyz')) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
-    }
-    const h = agents.health();
-    res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(h));
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });
+  return (await listSimulatedNodes(kube, labelSelector)).map((n) => ({
+    name: n.name,
+    netns: n.netns,
+    ...(n.mode ? { mode: n.mode } : {}),
+    ...(n.dbusAddress ? { env: { DBUS_SYSTEM_BUS_ADDRESS: n.dbusAddress } } : {}),
+  }));
 }
