@@ -34,7 +34,7 @@ import { netnsExec } from '../activities/nmstate/exec.ts';
 import { NmstateDriver } from '../activities/nmstate/driver.ts';
 import { Journal } from '../activities/node/journal.ts';
 import { NodeAgent } from '../activities/node/agent.ts';
-import type { ApplyDurations } from '../activities/node/types.ts';
+import type { ApplyDurations } from '../activities/node/index.ts';
 import { KubeClient } from '../activities/kube/client.ts';
 
 const { values } = parseArgs({ options: { 'idle-seconds': { type: 'string', default: '60' }, hosted: { type: 'string', default: '100' }, rounds: { type: 'string', default: '20' } } });
@@ -146,7 +146,7 @@ async function cycle(cluster: Cluster, node: SimNode): Promise<void> {
     journal,
     kube: KubeClient.fromKubeConfig(kc),
     pingBin: cluster.tools.ping,
-    probes: { dnsHost: 'gateway.knmstate.test' },
+    probes: { dns: { host: 'gateway.knmstate.test' } },
   });
   const desiredState = {
     interfaces: [{ name: 'br1', type: 'linux-bridge', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: '203.0.113.31', 'prefix-length': 24 }] }, bridge: { options: { stp: { enabled: false } }, port: [{ name: 'eth1' }] } }],

@@ -19,8 +19,9 @@ import { netnsExec } from '../activities/nmstate/exec.ts';
 import { NmstateDriver } from '../activities/nmstate/driver.ts';
 import { Journal } from '../activities/node/journal.ts';
 import { NodeAgent } from '../activities/node/agent.ts';
-import type { ApplyDurations } from '../activities/node/types.ts';
+import type { ApplyDurations } from '../activities/node/index.ts';
 import { KubeClient } from '../activities/kube/client.ts';
+import { uniformProbeSettings } from '../crd/probes.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' } } });
 const rounds = Number(values.rounds);
@@ -44,7 +45,7 @@ async function cycles(node: SimNode, mode: NodeMode, nmstatectl: string, ping: s
     journal,
     kube,
     pingBin: ping,
-    probes: { dnsHost: 'gateway.knmstate.test', timeoutMs: 10_000, selectTimeoutMs: 10_000, intervalMs: 250 },
+    probes: uniformProbeSettings({ dnsHost: 'gateway.knmstate.test', timeoutMs: 10_000, selectTimeoutMs: 10_000, intervalMs: 250 }),
   });
   const desiredState = {
     interfaces: [{ name: 'br1', type: 'linux-bridge', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: '203.0.113.31', 'prefix-length': 24 }] }, bridge: { options: { stp: { enabled: false } }, port: [{ name: 'eth1' }] } }],

@@ -5,7 +5,7 @@
  * waves). No retries: a failure is reported, not hidden. Deterministic (Temporal workflow code).
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { NodeActivities } from '../activities/node/types.ts';
+import type { NodeActivities } from '../activities/node/index.ts';
 import type { NetworkState } from '../activities/nmstate/types.ts';
 import { nodeTaskQueue } from '../workflows/task-queues.ts';
 

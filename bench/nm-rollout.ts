@@ -28,6 +28,7 @@ import { startCluster } from '../hack/cluster/cluster.ts';
 import { nodeNmMemory } from '../hack/cluster/networkmanager.ts';
 import { startNodeAgents } from '../workers/node-agent-host.ts';
 import { KubeClient } from '../activities/kube/client.ts';
+import { uniformProbeSettings } from '../crd/probes.ts';
 import type { NetworkState } from '../activities/nmstate/types.ts';
 import { benchRollout } from './nm-rollout-workflow.ts';
 
@@ -77,7 +78,7 @@ try {
     ping: cluster.tools.ping,
     mode: 'networkmanager',
     stateDir,
-    probes: { dnsHost: 'gateway.knmstate.test', timeoutMs: 30_000, selectTimeoutMs: 10_000, intervalMs: 500 },
+    probes: uniformProbeSettings({ dnsHost: 'gateway.knmstate.test', timeoutMs: 30_000, selectTimeoutMs: 10_000, intervalMs: 500 }),
     nns: { enabled: false },
   });
   const agentsMs = performance.now() - ta;

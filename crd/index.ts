@@ -12,3 +12,5 @@ export * from './quantities.ts';
 export * from './labels.ts';
 export * from './net.ts';
 export * from './rollout.ts';
+export * from './network-state.ts';
+export * from './probes.ts';

@@ -4,7 +4,8 @@
  * `nmstate.io/node`. It has no spec; everything lives in `status`, exactly as upstream defines it.
  */
 import { z } from 'zod';
-import { conditionSchema, dateTime, doc, freeForm, objectMeta, type ResourceRef } from './schema.ts';
+import { conditionSchema, doc, freeForm, objectMeta, type ResourceRef } from './schema.ts';
+import { captureMetaInfoSchema, capturedStatesSchema } from './network-state.ts';
 
 /** Group/version/plural of NodeNetworkConfigurationEnactment, for CustomObjectsApi. */
 export const NNCE = {
@@ -38,23 +39,13 @@ export const nnceCondition = conditionSchema(NNCE_CONDITION_TYPES, NNCE_CONDITIO
 /** One NNCE condition. */
 export type NnceCondition = z.infer<typeof nnceCondition>;
 
-const metaInfo = z.object({
-  version: doc(z.string(), 'Version of the capture format (nmstatectl writes "0").').optional(),
-  time: doc(dateTime(), 'When the capture was taken.').optional(),
-});
 
 /** Schema of NNCE `status`. */
 export const nnceStatus = z.object({
   desiredState: doc(freeForm(), 'The state rendered for this node: captures resolved and default bridge VLAN filtering injected.').optional(),
-  desiredStateMetaInfo: doc(metaInfo, 'Declared for compatibility with upstream (not populated).').optional(),
+  desiredStateMetaInfo: doc(captureMetaInfoSchema, 'Declared for compatibility with upstream (not populated).').optional(),
   capturedStates: doc(
-    z.record(
-      z.string(),
-      z.object({
-        state: doc(freeForm(), 'The captured part of the node state.').optional(),
-        metaInfo: doc(metaInfo, 'Version and time of the capture.').optional(),
-      }),
-    ),
+    capturedStatesSchema,
     "nmpolicy captures by name, resolved once against the node's state at the enactment's first reconcile and reused afterwards (that is why spec.capture is immutable).",
   ).optional(),
   policyGeneration: doc(z.int().min(0), 'The NNCP metadata.generation this enactment refers to.').optional(),

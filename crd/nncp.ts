@@ -208,11 +208,6 @@ const rolloutSchema = doc(
 // ---------------------------------------------------------------------------------------------
 // spec.probes
 
-/** Upstream's fixed probe timeout. */
-export const DEFAULT_PROBE_TIMEOUT = '120s';
-/** Upstream's default DNS probe host. */
-export const DEFAULT_DNS_PROBE_HOST = 'root-servers.net';
-
 const probe = (what: string, selected: string) =>
   z.strictObject({
     enabled: doc(z.boolean(), `Run the ${what} probe. Default true.`).optional(),
@@ -224,7 +219,7 @@ const probes = doc(
     ping: doc(probe('gateway ping', 'before the change (to select it) and after it.'), 'Pings the IPv4/IPv6 default gateway of the main table (254) through its interface. Selected only if it passes before the change.').optional(),
     dns: doc(
       probe('DNS', 'before the change (to select it) and after it.').extend({
-        host: doc(z.string().max(253).refine(isDnsName, 'must be a DNS name'), 'Name to resolve through each configured name server. Default root-servers.net (an NS lookup).', {
+        host: doc(z.string().max(253).refine(isDnsName, 'must be a DNS name'), "Name to resolve through each configured name server. Default: the node agent's PROBE_DNS_HOST, root-servers.net (an NS lookup) unless set.", {
           'x-kubernetes-validations': [{ rule: `self.matches(${celString(DNS_NAME_PATTERN)})`, message: 'must be a DNS name' }],
         }).optional(),
       }),

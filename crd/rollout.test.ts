@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { matchesNodeSelector, matchesNodeSelectorTerms, orderNodes, planRollout, planWaves, resolveProbes, startsNewRollout, type NodeInfo } from './rollout.ts';
+import { matchesNodeSelector, matchesNodeSelectorTerms, orderNodes, planRollout, planWaves, startsNewRollout, type NodeInfo } from './rollout.ts';
+import { resolveProbes } from './probes.ts';
 import { failureBudget, formatDuration, maxUnavailableLimit, parseDuration, parseIntOrPercent } from './quantities.ts';
 import { nncpSpec, type NncpSpec } from './nncp.ts';
 
@@ -115,7 +116,7 @@ describe('planRollout', () => {
     expect(plan.onFailure).toBe('halt');
     expect(plan.paused).toBe(false);
     expect(plan.probes).toEqual(resolveProbes(undefined));
-    expect(plan.probes.dns).toEqual({ enabled: true, timeoutMs: 120_000, host: 'root-servers.net' });
+    expect(plan.probes.dns).toEqual({ enabled: true, timeoutMs: 120_000 });
   });
   it('given probe settings, should apply them over the defaults', () => {
     const p = resolveProbes({ dns: { enabled: false }, ping: { timeout: '30s' } });

@@ -3,8 +3,9 @@
  * CLI share: which nodes a policy selects, in what order, in which waves, with which limits, and
  * whether an edit starts a new rollout. No I/O, no clock: safe in workflow code.
  */
-import type { NncpSpec, NodeSelectorRequirement, NodeSelectorTerm, OnFailureMode, OrderKey, ProbesSpec, WaveSpec } from './nncp.ts';
-import { DEFAULT_DNS_PROBE_HOST, DEFAULT_PROBE_TIMEOUT, MANUAL_PAUSE } from './nncp.ts';
+import type { NncpSpec, NodeSelectorRequirement, NodeSelectorTerm, OnFailureMode, OrderKey, WaveSpec } from './nncp.ts';
+import { MANUAL_PAUSE } from './nncp.ts';
+import { resolveProbes, type ResolvedProbes } from './probes.ts';
 import { failureBudget, maxUnavailableLimit, parseDuration, scaleIntOrPercent } from './quantities.ts';
 
 /** What the helpers need to know about a node. */
@@ -120,34 +121,6 @@ export function planWaves<T extends NodeInfo>(ordered: readonly T[], waves: read
   return out.map((w, i) => ({ number: i + 1, ...w }));
 }
 
-/** A probe's effective settings. */
-export interface ResolvedProbe {
-  enabled: boolean;
-  timeoutMs: number;
-}
-
-/** Effective `spec.probes`, upstream's values filled in. */
-export interface ResolvedProbes {
-  ping: ResolvedProbe;
-  dns: ResolvedProbe & { host: string };
-  apiServer: ResolvedProbe;
-  nodeReadiness: ResolvedProbe;
-}
-
-/** Fills in upstream's defaults: every probe enabled, 120 s each, DNS host root-servers.net. */
-export function resolveProbes(probes: ProbesSpec | undefined): ResolvedProbes {
-  const one = (p: { enabled?: boolean | undefined; timeout?: string | undefined } | undefined, field: string): ResolvedProbe => ({
-    enabled: p?.enabled ?? true,
-    timeoutMs: parseDuration(p?.timeout ?? DEFAULT_PROBE_TIMEOUT, `probes.${field}.timeout`),
-  });
-  return {
-    ping: one(probes?.ping, 'ping'),
-    dns: { ...one(probes?.dns, 'dns'), host: probes?.dns?.host ?? DEFAULT_DNS_PROBE_HOST },
-    apiServer: one(probes?.apiServer, 'apiServer'),
-    nodeReadiness: one(probes?.nodeReadiness, 'nodeReadiness'),
-  };
-}
-
 /** A rollout, fully resolved against the matching nodes. */
 export interface RolloutPlan<T extends NodeInfo = NodeInfo> {
   /** Matching nodes, in rollout order. */
@@ -161,6 +134,7 @@ export interface RolloutPlan<T extends NodeInfo = NodeInfo> {
   failureBudget: number;
   onFailure: OnFailureMode;
   paused: boolean;
+  /** The policy's probe settings: pass them as is as `applyNodeState`'s `probes`. */
   probes: ResolvedProbes;
 }
 

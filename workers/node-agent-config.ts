@@ -14,7 +14,7 @@
  * | `KNMSTATE_NMSTATE_MODE` | `networkmanager` | `networkmanager` or `kernel` |
  * | `KNMSTATE_PING`, `KNMSTATE_IP` | `ping`, `ip` | |
  * | `PROBE_DNS_HOST` | `root-servers.net` | host the DNS probe resolves (upstream's variable) |
- * | `KNMSTATE_PROBE_TIMEOUT_SECONDS`, `KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS` | `120`, `120` | |
+ * | `KNMSTATE_PROBE_TIMEOUT_SECONDS`, `KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS` | `120`, `5` | each probe's timeout after the change; how long ping and dns may take to pass before it to be selected (crd/probes.ts) |
  * | `KNMSTATE_NNS_PERIOD_SECONDS` | `60` | NodeNetworkState refresh period |
  * | `DBUS_SYSTEM_BUS_ADDRESS` | the system bus | NetworkManager mode: the bus of the node's NetworkManager (required for a simulated node, `NODE_NETNS`, so that nmstatectl never reaches the host's own NetworkManager) |
  * | `KNMSTATE_CHECKPOINT_MARGIN_SECONDS` | `30` | NetworkManager mode: checkpoint timeout T = probe timeout + this (covers the longest apply step under load and the commit) |
@@ -25,6 +25,7 @@
  * | `COMPONENT`, `PART_OF`, `VERSION`, `MANAGED_BY` | | `app.kubernetes.io/*` labels on NodeNetworkState (upstream's) |
  */
 import { z } from 'zod';
+import { DEFAULT_PROBE_SETTINGS, uniformProbeSettings, type ProbeSettingsInput } from '../crd/probes.ts';
 import { ConfigError, issueLines } from './runtime/config-error.ts';
 import { LOG_LEVELS } from './runtime/logging.ts';
 import { checkTemporalEnv, type TemporalConfig } from './runtime/temporal-config.ts';
@@ -44,9 +45,9 @@ const envSchema = z
     KNMSTATE_NMSTATE_MODE: z.enum(['networkmanager', 'kernel']).default('networkmanager'),
     KNMSTATE_PING: nonEmpty.default('ping'),
     KNMSTATE_IP: nonEmpty.default('ip'),
-    PROBE_DNS_HOST: nonEmpty.default('root-servers.net'),
-    KNMSTATE_PROBE_TIMEOUT_SECONDS: seconds(120),
-    KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS: seconds(120, 0),
+    PROBE_DNS_HOST: nonEmpty.default(DEFAULT_PROBE_SETTINGS.dns.host),
+    KNMSTATE_PROBE_TIMEOUT_SECONDS: seconds(DEFAULT_PROBE_SETTINGS.dns.timeoutMs / 1000),
+    KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS: seconds(DEFAULT_PROBE_SETTINGS.selectTimeoutMs / 1000, 0),
     KNMSTATE_NNS_PERIOD_SECONDS: seconds(60),
     KNMSTATE_DEFAULT_BRIDGE_VLAN: z
       .enum(['1', '0', 'true', 'false', 'auto'])
@@ -74,7 +75,7 @@ export interface NodeAgentConfig {
   mode: 'networkmanager' | 'kernel';
   ping: string;
   ip: string;
-  probes: { dnsHost: string; timeoutMs: number; selectTimeoutMs: number };
+  probes: ProbeSettingsInput;
   nnsPeriodMs: number;
   nnsLabels: Record<string, string>;
   defaultBridgeVlan: boolean | 'auto';
@@ -117,7 +118,7 @@ export function parseNodeAgentEnv(env: Record<string, string | undefined>): Node
     mode: e.KNMSTATE_NMSTATE_MODE,
     ping: e.KNMSTATE_PING,
     ip: e.KNMSTATE_IP,
-    probes: { dnsHost: e.PROBE_DNS_HOST, timeoutMs: e.KNMSTATE_PROBE_TIMEOUT_SECONDS * 1000, selectTimeoutMs: e.KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS * 1000 },
+    probes: uniformProbeSettings({ dnsHost: e.PROBE_DNS_HOST, timeoutMs: e.KNMSTATE_PROBE_TIMEOUT_SECONDS * 1000, selectTimeoutMs: e.KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS * 1000 }),
     nnsPeriodMs: e.KNMSTATE_NNS_PERIOD_SECONDS * 1000,
     nnsLabels: labels,
     defaultBridgeVlan: e.KNMSTATE_DEFAULT_BRIDGE_VLAN,

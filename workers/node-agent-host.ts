@@ -23,7 +23,7 @@ import { NmstateDriver } from '../activities/nmstate/driver.ts';
 import type { NmstateMode } from '../activities/nmstate/types.ts';
 import { Journal } from '../activities/node/journal.ts';
 import { NodeAgent } from '../activities/node/agent.ts';
-import type { ProbeSettings } from '../activities/node/probes.ts';
+import type { ProbeSettingsInput } from '../crd/probes.ts';
 import { NnsReporter, watchNodeNetworkStates } from '../activities/nns/reporter.ts';
 import { networkManagerVersion } from '../activities/nns/network-manager-version.ts';
 import { listSimulatedNodes } from '../activities/kube/nodes.ts';
@@ -57,7 +57,7 @@ export interface StartNodeAgentsOptions {
   /** @default 'ip' */
   ip?: string;
   /** Probe defaults (per-apply `probes` input overrides them). */
-  probes?: Partial<ProbeSettings>;
+  probes?: ProbeSettingsInput;
   /**
    * NetworkManager mode: seconds added to the probe timeout to make the checkpoint timeout of each
    * apply (T = probe timeout + margin; activities/node/agent.ts `checkpointTimeoutSeconds`). @default 30

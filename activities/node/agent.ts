@@ -34,7 +34,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { validateDesiredState } from '../../crd/desired-state.ts';
 import { NmstateCommandError } from '../nmstate/errors.ts';
 import type { NmstateDriver } from '../nmstate/driver.ts';
@@ -56,26 +56,30 @@ import {
 } from './errors.ts';
 import { NON_RETRYABLE_NODE_ERRORS as NON_RETRYABLE } from './errors.ts';
 import type { InflightRecord, Journal } from './journal.ts';
-import { DEFAULT_PROBE_SETTINGS, execDnsLookup, inProcessDnsLookup, probeFailureMessage, runProbes, selectProbes, type DnsLookup, type ProbeContext, type ProbeSettings } from './probes.ts';
+import { execDnsLookup, inProcessDnsLookup, probeFailureMessage, runProbes, selectedProbesTimeoutMs, selectProbes, type DnsLookup, type ProbeContext } from './probes.ts';
 import { KernelSupport } from './kernel-support.ts';
 import { linksToCreate } from './link-kinds.ts';
+import { captureNodeViews, restoreViews, type NodeViews, type ViewDeps } from './restore.ts';
 import { compareStates, diffSummary, fullScope, isEmptyState, lostLinkLocal, normalizeState, restoreState, scopeOf, withDefaultBridgeVlan } from './state.ts';
-import type {
-  ApplyDurations,
-  ApplyFailureDetails,
-  ApplyNodeStateInput,
-  ApplyNodeStateResult,
-  NodeActivities,
-  PlanNodeInput,
-  PlanNodeResult,
-  ProbeOptions,
-  ProbeReport,
-  RecoveryReport,
-  RevertNodeStateInput,
-  RevertNodeStateResult,
-  ShowNodeStateInput,
-  ShowNodeStateResult,
-} from './types.ts';
+import {
+  applyNodeStateInputSchema as applyInputSchema,
+  planNodeInputSchema as planInputSchema,
+  revertNodeStateInputSchema as revertInputSchema,
+  type ApplyDurations,
+  type ApplyFailureDetails,
+  type ApplyNodeStateInput,
+  type ApplyNodeStateResult,
+  type NodeActivities,
+  type PlanNodeInput,
+  type PlanNodeResult,
+  type ProbeReport,
+  type RecoveryReport,
+  type RevertNodeStateInput,
+  type RevertNodeStateResult,
+  type ShowNodeStateInput,
+  type ShowNodeStateResult,
+} from './contract.ts';
+import { DEFAULT_PROBE_SETTINGS, mergeProbeSettings, type ProbeSettings, type ProbeSettingsInput } from '../../crd/probes.ts';
 
 /** What a node agent needs. */
 export interface NodeAgentDeps {
@@ -87,12 +91,14 @@ export interface NodeAgentDeps {
   kube: KubeClient;
   /** @default 'ping' */
   pingBin?: string;
-  /** iproute2 `ip`, to put back IPv6 link-local addresses in kernel mode. @default 'ip' */
+  /** iproute2 `ip`: records the kernel view before a change and puts it back exactly (./restore.ts). @default 'ip' */
   ipBin?: string;
+  /** NetworkManager mode: `nmcli`, to record and put back devices and profiles (./restore.ts). @default 'nmcli' */
+  nmcliBin?: string;
   /** @default in-process for a host node, the dns-lookup helper inside the namespace for a simulated node */
   dnsLookup?: DnsLookup;
-  /** Defaults for every apply (an apply's `probes` input overrides them). */
-  probes?: Partial<ProbeSettings>;
+  /** Defaults for every apply (an apply's `probes` input overrides them); unset fields: crd/probes.ts `DEFAULT_PROBE_SETTINGS`. */
+  probes?: ProbeSettingsInput;
   /**
    * Inject upstream's default VLAN trunk on linux-bridge ports without `vlan` (NetworkManager mode
    * only: kernel mode cannot apply it). `auto`: when this node's kernel has bridge VLAN filtering
@@ -114,30 +120,6 @@ export interface NodeAgentDeps {
 }
 
 type Obj = Record<string, unknown>;
-
-const applyInputSchema = z.object({
-  policy: z.string().min(1, 'is required'),
-  generation: z.number().int().min(0),
-  desiredState: z.record(z.string(), z.unknown()),
-  capture: z.record(z.string(), z.string()).optional(),
-  capturedStates: z.record(z.string(), z.unknown()).optional(),
-  probes: z
-    .object({
-      timeoutSeconds: z.number().positive().optional(),
-      selectTimeoutSeconds: z.number().min(0).optional(),
-      intervalMs: z.number().int().min(10).optional(),
-      dnsHost: z.string().min(1).optional(),
-      disabled: z.array(z.enum(['ping', 'dns', 'api-server', 'node-readiness'])).optional(),
-    })
-    .strict()
-    .optional(),
-});
-const revertInputSchema = z.object({ policy: z.string().min(1, 'is required'), generation: z.number().int().min(0) });
-const planInputSchema = z.object({
-  desiredState: z.record(z.string(), z.unknown()),
-  capture: z.record(z.string(), z.string()).optional(),
-  capturedStates: z.record(z.string(), z.unknown()).optional(),
-});
 
 /** Default of {@link NodeAgentDeps.checkpointMarginSeconds}. */
 export const DEFAULT_CHECKPOINT_MARGIN_SECONDS = 30;
@@ -222,7 +204,7 @@ export class NodeAgent {
     this.journal = deps.journal;
     this.#deps = deps;
     this.#log = deps.logger;
-    this.#probeDefaults = { ...DEFAULT_PROBE_SETTINGS, ...deps.probes };
+    this.#probeDefaults = mergeProbeSettings(DEFAULT_PROBE_SETTINGS, deps.probes);
     this.#dnsLookup = deps.dnsLookup ?? (deps.driver.exec.netns ? execDnsLookup(deps.driver.exec) : inProcessDnsLookup);
     this.#kernel = deps.kernelSupport ?? new KernelSupport(deps.driver.exec, { ipBin: deps.ipBin ?? 'ip' });
     checkpointTimeoutSeconds(0, deps.checkpointMarginSeconds ?? DEFAULT_CHECKPOINT_MARGIN_SECONDS);
@@ -259,17 +241,6 @@ export class NodeAgent {
     return ApplicationFailure.create({ message: details.message, type, nonRetryable, details: [details], ...(cause instanceof Error ? { cause } : {}) });
   }
 
-  #probeSettings(o: ProbeOptions | undefined): ProbeSettings {
-    const d = this.#probeDefaults;
-    return {
-      timeoutMs: o?.timeoutSeconds !== undefined ? o.timeoutSeconds * 1000 : d.timeoutMs,
-      selectTimeoutMs: o?.selectTimeoutSeconds !== undefined ? o.selectTimeoutSeconds * 1000 : d.selectTimeoutMs,
-      intervalMs: o?.intervalMs ?? d.intervalMs,
-      dnsHost: o?.dnsHost ?? d.dnsHost,
-      disabled: [...new Set([...d.disabled, ...(o?.disabled ?? [])])],
-    };
-  }
-
   #probeContext(timings: CommandTiming[]): ProbeContext {
     return {
       node: this.node,
@@ -298,14 +269,16 @@ export class NodeAgent {
    * does not write NetworkManager profiles on top of it) it only compares, ignoring route metrics.
    * Returns the actions taken and the differences left (empty = clean).
    */
-  async restore(target: NetworkState, desired: NetworkState | undefined, timings: CommandTiming[] = [], opts: { compareOnly?: boolean } = {}): Promise<{ actions: string[]; differences: string[] }> {
+  async restore(target: NetworkState, desired: NetworkState | undefined, timings: CommandTiming[] = [], opts: { compareOnly?: boolean; views?: NodeViews | undefined } = {}): Promise<{ actions: string[]; differences: string[] }> {
     const before = normalizeState(target);
     const scope = desired ? scopeOf(desired, before) : fullScope();
     const actions: string[] = [];
     let differences: string[] = [];
     if (opts.compareOnly) {
+      // The checkpoint put NetworkManager's side back; the recorded views put back what it does not see (./restore.ts).
+      const exact = opts.views ? await restoreViews(this.#viewDeps(), opts.views, scope) : { actions: [], differences: [] };
       const now = normalizeState(await this.driver.show({ timings }));
-      return { actions, differences: compareStates(before, now, scope, { ignoreRouteMetric: true }) };
+      return { actions: exact.actions, differences: [...compareStates(before, now, scope, { ignoreRouteMetric: true }), ...exact.differences] };
     }
     for (let round = 1; round <= 2; round++) {
       let now = normalizeState(await this.driver.show({ timings }));
@@ -330,7 +303,27 @@ export class NodeAgent {
       differences = compareStates(before, now, scope);
       if (!differences.length) break;
     }
+    if (opts.views) {
+      const exact = await restoreViews(this.#viewDeps(), opts.views, scope);
+      actions.push(...exact.actions);
+      differences = [...compareStates(before, normalizeState(await this.driver.show({ timings })), scope), ...exact.differences];
+    }
     return { actions, differences };
+  }
+
+  /** What the recorded views are read and put back with. */
+  #viewDeps(): ViewDeps {
+    return { exec: this.driver.exec, mode: this.driver.mode, ipBin: this.#deps.ipBin ?? 'ip', nmcliBin: this.#deps.nmcliBin ?? 'nmcli' };
+  }
+
+  /** The views to record before a change; undefined (with a warning) when they cannot be read, e.g. without nmcli. */
+  async #captureViews(): Promise<NodeViews | undefined> {
+    try {
+      return await captureNodeViews(this.#viewDeps());
+    } catch (err) {
+      this.#log?.warn({ node: this.node, err }, 'cannot record the kernel and NetworkManager views; a restore will be checked against nmstate state only');
+      return undefined;
+    }
   }
 
   /** Waits for an nmstatectl a killed agent left running (same PID in the journal), killing it after a grace time. */
@@ -374,7 +367,7 @@ export class NodeAgent {
     if (rec.childPid) await this.#waitForOrphan(rec.childPid);
     const base = { op: rec.op, policy: rec.policy, generation: rec.generation, phase: rec.phase };
     if (rec.op === 'apply' && rec.phase === 'committed') {
-      await this.journal.recordApplied({ policy: rec.policy, generation: rec.generation, appliedAt: rec.updatedAt, snapshot: rec.target, desired: rec.desired });
+      await this.journal.recordApplied({ policy: rec.policy, generation: rec.generation, appliedAt: rec.updatedAt, snapshot: rec.target, desired: rec.desired, ...(rec.views ? { views: rec.views } : {}) });
       await this.journal.clearInflight();
       return { ...base, action: 'finished', actions: [], differences: [] };
     }
@@ -387,7 +380,7 @@ export class NodeAgent {
         const now = normalizeState(await this.driver.show({ timings }));
         const before = normalizeState(rec.target);
         if (compareStates(before, now, scopeOf(rec.desired, before)).length) {
-          await this.journal.recordApplied({ policy: rec.policy, generation: rec.generation, appliedAt: rec.updatedAt, snapshot: rec.target, desired: rec.desired });
+          await this.journal.recordApplied({ policy: rec.policy, generation: rec.generation, appliedAt: rec.updatedAt, snapshot: rec.target, desired: rec.desired, ...(rec.views ? { views: rec.views } : {}) });
           await this.journal.clearInflight();
           return { ...base, action: 'finished', actions: ['the checkpoint had been committed'], differences: [] };
         }
@@ -395,7 +388,7 @@ export class NodeAgent {
     }
     await this.journal.writeInflight({ ...rec, phase: 'restoring', childPid: undefined });
     // NetworkManager: its checkpoint (rolled back above, or by its own timeout) is what undoes an apply.
-    const r = await this.restore(rec.target, rec.desired, timings, { compareOnly: this.driver.mode === 'networkmanager' && rec.op === 'apply' });
+    const r = await this.restore(rec.target, rec.desired, timings, { compareOnly: this.driver.mode === 'networkmanager' && rec.op === 'apply', views: rec.views });
     actions.push(...r.actions);
     const report: RecoveryReport = { ...base, action: 'undone', actions, differences: r.differences };
     if (r.differences.length) {
@@ -483,7 +476,7 @@ export class NodeAgent {
         if (!(err instanceof NmstateCommandError && err.parsed.class === 'no-checkpoint')) actions.push(`nmstatectl rollback failed: ${(err as Error).message}`);
       }
     }
-    const r = await this.restore(rec.target, rec.desired, timings, { compareOnly: this.driver.mode === 'networkmanager' });
+    const r = await this.restore(rec.target, rec.desired, timings, { compareOnly: this.driver.mode === 'networkmanager', views: rec.views });
     actions.push(...r.actions);
     if (!r.differences.length) await this.journal.clearInflight();
     await this.#notify('rollback');
@@ -493,7 +486,7 @@ export class NodeAgent {
   /** applyNodeState; see the module comment. */
   async apply(raw: ApplyNodeStateInput): Promise<ApplyNodeStateResult> {
     const ids = { policy: String(raw?.policy ?? ''), generation: Number(raw?.generation ?? -1) };
-    const input = this.#parseInput(applyInputSchema, raw, 'applyNodeState', ids) as ApplyNodeStateInput;
+    const input = this.#parseInput(applyInputSchema, raw, 'applyNodeState', ids);
     this.#validate(input.desiredState, ids, 'desiredState');
     const ctx = activityContext();
     const signal = ctx?.cancellationSignal;
@@ -572,6 +565,7 @@ export class NodeAgent {
     hb.phase('render');
     let t = performance.now();
     const snapshot = await this.driver.show({ timings });
+    const views = await this.#captureViews();
     const { state: rendered, capturedStates } = await this.#render(input, snapshot, timings, ids);
     this.#validate(rendered, ids, 'rendered desiredState');
     d.renderMs = msSince(t);
@@ -587,7 +581,7 @@ export class NodeAgent {
 
     hb.phase('select-probes');
     t = performance.now();
-    const settings = this.#probeSettings(input.probes);
+    const settings = mergeProbeSettings(this.#probeDefaults, input.probes);
     const probeCtx = this.#probeContext(probeTimings);
     let probes: ProbeReport[];
     try {
@@ -598,7 +592,7 @@ export class NodeAgent {
     }
     d.probeSelectMs = msSince(t);
     if (signal?.aborted) cancelled();
-    const checkpointTimeout = this.driver.mode === 'networkmanager' ? checkpointTimeoutSeconds(settings.timeoutMs, this.#deps.checkpointMarginSeconds) : undefined;
+    const checkpointTimeout = this.driver.mode === 'networkmanager' ? checkpointTimeoutSeconds(selectedProbesTimeoutMs(probes, settings), this.#deps.checkpointMarginSeconds) : undefined;
 
     const rec: InflightRecord = {
       version: 1,
@@ -608,6 +602,7 @@ export class NodeAgent {
       mode: this.driver.mode,
       phase: 'applying',
       target: snapshot,
+      ...(views ? { views } : {}),
       desired: rendered,
       capturedStates,
       agentPid: process.pid,
@@ -726,7 +721,7 @@ export class NodeAgent {
     }
     rec.phase = 'committed';
     await this.journal.writeInflight(rec);
-    await this.journal.recordApplied({ ...ids, appliedAt: new Date().toISOString(), snapshot, desired: rendered });
+    await this.journal.recordApplied({ ...ids, appliedAt: new Date().toISOString(), snapshot, desired: rendered, ...(views ? { views } : {}) });
     await this.journal.clearInflight();
     d.commitMs = msSince(t);
     const durations = finish();
@@ -758,13 +753,14 @@ export class NodeAgent {
           mode: this.driver.mode,
           phase: 'restoring',
           target: record.snapshot,
+          ...(record.views ? { views: record.views } : {}),
           desired: record.desired,
           agentPid: process.pid,
           startedAt: new Date().toISOString(),
           updatedAt: '',
         };
         await this.journal.writeInflight(rec);
-        const r = await this.restore(record.snapshot, record.desired);
+        const r = await this.restore(record.snapshot, record.desired, [], { views: record.views });
         if (r.differences.length) {
           throw this.#fail(RollbackFailed, {
             node: this.node,
@@ -798,7 +794,7 @@ export class NodeAgent {
   /** planNode: renders captures and reports what an apply would change; touches nothing. */
   async plan(raw: PlanNodeInput): Promise<PlanNodeResult> {
     const ids = { policy: '', generation: 0 };
-    const input = this.#parseInput(planInputSchema, raw, 'planNode', ids) as PlanNodeInput;
+    const input = this.#parseInput(planInputSchema, raw, 'planNode', ids);
     this.#validate(input.desiredState, ids, 'desiredState');
     const current = await this.driver.show();
     const { state: rendered, capturedStates } = await this.#render(input, current, [], ids);

@@ -11,7 +11,8 @@ export { checkpointTimeoutSeconds, createNodeActivities, DEFAULT_CHECKPOINT_MARG
 export { KernelSupport, type KernelAnswer } from './kernel-support.ts';
 export { LINK_KINDS, linksToCreate, type LinkToCreate } from './link-kinds.ts';
 export * from './errors.ts';
-export type * from './types.ts';
+export * from './contract.ts';
 export { Journal, AgentLockedError, type AppliedRecord, type InflightRecord } from './journal.ts';
-export { DEFAULT_PROBE_SETTINGS, type ProbeSettings, type DnsLookup } from './probes.ts';
+export { DEFAULT_PROBE_SETTINGS, mergeProbeSettings, resolveProbes, uniformProbeSettings } from '../../crd/probes.ts';
+export type { DnsLookup } from './probes.ts';
 export { diffSummary, compareStates, normalizeState, restoreState, scopeOf } from './state.ts';

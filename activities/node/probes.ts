@@ -7,9 +7,11 @@
  * - `api-server`: a fresh client GETs namespace `default`;
  * - `node-readiness`: this node's Node object has `Ready=True`.
  * `ping` and `dns` are selected only if they pass before the change; the other two always are. Each
- * probe is polled (default every 1 s for up to 120 s). Unlike upstream, selection skips a probe at
- * once when its precondition is missing (no default route, no DNS server) instead of polling it for
- * 120 s, and the probes of one phase run in parallel.
+ * probe is polled (default every 1 s for up to its timeout, 120 s). Unlike upstream, selection is one
+ * short bounded check (`selectTimeoutMs`, default 5 s, each attempt cut to what is left of it) instead
+ * of up to 120 s per probe, a missing precondition (no default route, no DNS server) ends it at once,
+ * every decision is reported with its reason and duration, and the probes of one phase run in
+ * parallel. Settings and defaults: crd/probes.ts.
  *
  * Simulation limit: ping and DNS run inside the node's namespace (through its NodeExec), but the
  * API probes run from the agent process, i.e. the host namespace.
@@ -19,20 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeClient } from '../kube/client.ts';
 import type { NodeExec } from '../nmstate/exec.ts';
-import type { NetworkState } from '../nmstate/types.ts';
-import type { ProbeName, ProbeOutcome, ProbeReport } from './types.ts';
-
-/** Probe settings in effect. */
-export interface ProbeSettings {
-  timeoutMs: number;
-  selectTimeoutMs: number;
-  intervalMs: number;
-  dnsHost: string;
-  disabled: ProbeName[];
-}
-
-/** Upstream's settings: 120 s per probe, 1 s apart, DNS host root-servers.net. */
-export const DEFAULT_PROBE_SETTINGS: ProbeSettings = { timeoutMs: 120_000, selectTimeoutMs: 120_000, intervalMs: 1_000, dnsHost: 'root-servers.net', disabled: [] };
+import type { NetworkState } from '../../crd/network-state.ts';
+import { PROBE_NAMES, probeSetting, type ProbeName, type ProbeSettings } from '../../crd/probes.ts';
+import type { ProbeOutcome, ProbeReport } from './contract.ts';
 
 /** Resolves `host` through DNS server `server`; resolves with a short answer text, rejects on failure. */
 export type DnsLookup = (server: string, host: string, timeoutMs: number, signal?: AbortSignal) => Promise<string>;
@@ -83,21 +74,23 @@ export function dnsServers(state: NetworkState): string[] {
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([p, delay(ms, undefined, { ref: false }).then(() => Promise.reject(new ProbeError(`${what} timed out after ${ms} ms`)))]);
 
-const probes: Record<ProbeName, (ctx: ProbeContext, s: ProbeSettings, signal?: AbortSignal) => Promise<string>> = {
-  async ping(ctx, _s, signal) {
+/** One attempt of each probe; `budgetMs` is what is left of the poll (an attempt does not outlast it by much). */
+const probes: Record<ProbeName, (ctx: ProbeContext, s: ProbeSettings, budgetMs: number, signal?: AbortSignal) => Promise<string>> = {
+  async ping(ctx, _s, budgetMs, signal) {
     const gw = defaultGateway(await ctx.show());
     if (!gw) throw new ProbeError('default gw missing', true);
-    const r = await ctx.exec.run(ctx.pingBin, ['-I', gw.iface, '-c', '1', '-W', '1', gw.address], { timeoutMs: 5_000, ...(signal ? { signal } : {}) });
+    const r = await ctx.exec.run(ctx.pingBin, ['-I', gw.iface, '-c', '1', '-W', '1', gw.address], { timeoutMs: Math.min(5_000, Math.max(1_500, budgetMs)), ...(signal ? { signal } : {}) });
     if (r.exitCode !== 0) throw new ProbeError(`ping -I ${gw.iface} ${gw.address} failed: ${(r.stdout + r.stderr).trim().split('\n').pop() ?? `exit ${r.exitCode}`}`);
     return `ping -I ${gw.iface} ${gw.address} answered`;
   },
-  async dns(ctx, s, signal) {
+  async dns(ctx, s, budgetMs, signal) {
     const servers = dnsServers(await ctx.show());
     if (!servers.length) throw new ProbeError('no DNS servers in dns-resolver.running', true);
-    const results = await Promise.allSettled(servers.map((srv) => ctx.dnsLookup(srv, s.dnsHost, 2_000, signal).then((answer) => `${srv}: ${answer}`)));
+    const host = s.dns.host;
+    const results = await Promise.allSettled(servers.map((srv) => ctx.dnsLookup(srv, host, Math.min(2_000, Math.max(500, budgetMs)), signal).then((answer) => `${srv}: ${answer}`)));
     const ok = results.find((r): r is PromiseFulfilledResult<string> => r.status === 'fulfilled');
-    if (ok) return `resolved ${s.dnsHost} via ${ok.value}`;
-    throw new ProbeError(`no DNS server resolved ${s.dnsHost}: ${results.map((r, i) => `${servers[i]}: ${r.status === 'rejected' ? (r.reason as Error).message : ''}`).join('; ')}`);
+    if (ok) return `resolved ${host} via ${ok.value}`;
+    throw new ProbeError(`no DNS server resolved ${host}: ${results.map((r, i) => `${servers[i]}: ${r.status === 'rejected' ? (r.reason as Error).message : ''}`).join('; ')}`);
   },
   async 'api-server'(ctx) {
     // A fresh connection each time, as upstream's uncached client: a cached one can outlive the network change.
@@ -125,7 +118,7 @@ export async function pollProbe(name: ProbeName, ctx: ProbeContext, s: ProbeSett
     opts.signal?.throwIfAborted();
     attempts++;
     try {
-      const message = await probes[name](ctx, s, opts.signal);
+      const message = await probes[name](ctx, s, timeoutMs - (performance.now() - started), opts.signal);
       return { ok: true, message, attempts, durationMs: Math.round(performance.now() - started) };
     } catch (err) {
       opts.signal?.throwIfAborted();
@@ -138,18 +131,26 @@ export async function pollProbe(name: ProbeName, ctx: ProbeContext, s: ProbeSett
   return { ok: false, message: last, attempts, durationMs: Math.round(performance.now() - started) };
 }
 
-const ALL: ProbeName[] = ['ping', 'dns', 'api-server', 'node-readiness'];
-
-/** Chooses the probes to run after the change: ping and dns only if they pass now; api-server and node-readiness always. */
+/**
+ * Chooses the probes to run after the change: ping and dns only if they pass now, within one
+ * bounded check (`selectTimeoutMs`); api-server and node-readiness always. Every report says why.
+ */
 export async function selectProbes(ctx: ProbeContext, s: ProbeSettings, signal?: AbortSignal): Promise<ProbeReport[]> {
   return Promise.all(
-    ALL.map(async (name): Promise<ProbeReport> => {
-      if (s.disabled.includes(name)) return { name, selected: false, reason: 'disabled' };
-      if (name === 'api-server' || name === 'node-readiness') return { name, selected: true };
+    PROBE_NAMES.map(async (name): Promise<ProbeReport> => {
+      if (!probeSetting(s, name).enabled) return { name, selected: false, reason: 'disabled' };
+      if (name === 'api-server' || name === 'node-readiness') return { name, selected: true, reason: 'always selected' };
       const before = await pollProbe(name, ctx, s, s.selectTimeoutMs, { ...(signal ? { signal } : {}), stopWhenUnavailable: true });
-      return before.ok ? { name, selected: true, before } : { name, selected: false, reason: `WARNING not selecting ${name} probe: ${before.message}`, before };
+      return before.ok
+        ? { name, selected: true, reason: `passed before the change (${before.durationMs} ms)`, before }
+        : { name, selected: false, reason: `WARNING not selecting ${name} probe: it did not pass before the change (checked for ${before.durationMs} ms, ${before.attempts} attempt${before.attempts === 1 ? '' : 's'}, selection timeout ${s.selectTimeoutMs} ms): ${before.message}`, before };
     }),
   );
+}
+
+/** The longest after-change timeout among the selected probes (they run in parallel). */
+export function selectedProbesTimeoutMs(reports: readonly ProbeReport[], s: ProbeSettings): number {
+  return Math.max(0, ...reports.filter((r) => r.selected).map((r) => probeSetting(s, r.name).timeoutMs));
 }
 
 /** Runs the selected probes (in parallel); fills `after` (or `afterRollback`) and returns the failed ones. */
@@ -158,7 +159,7 @@ export async function runProbes(reports: ProbeReport[], ctx: ProbeContext, s: Pr
     reports
       .filter((r) => r.selected)
       .map(async (r) => {
-        r[field] = await pollProbe(r.name, ctx, s, s.timeoutMs, signal ? { signal } : {});
+        r[field] = await pollProbe(r.name, ctx, s, probeSetting(s, r.name).timeoutMs, signal ? { signal } : {});
       }),
   );
   return reports.filter((r) => r.selected && r[field] && !r[field].ok);

@@ -18,6 +18,9 @@
  * their presence counts), `forwarding`, `mptcp`, `accept-all-mac-addresses`, the hostname.
  */
 import type { NetworkState } from '../nmstate/types.ts';
+import type { DiffSummary } from './contract.ts';
+
+export type { DiffSummary } from './contract.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -490,17 +493,6 @@ export function lostLinkLocal(before: NormState, now: NormState, scope: Scope): 
   return out;
 }
 
-/** What applying a desired state would change, per kind of object. */
-export interface DiffSummary {
-  interfaces: { create: string[]; modify: string[]; remove: string[]; unchanged: string[] };
-  routes: { add: string[]; remove: string[] };
-  /** `dns-resolver.config` would change. */
-  dns: boolean;
-  /** The state has route rules (not compared in detail). */
-  routeRules: boolean;
-  /** Number of changes; 0 = the node already matches. */
-  changes: number;
-}
 
 function routeMatches(entry: Obj, r: NormRoute): boolean {
   const d = str(entry.destination);

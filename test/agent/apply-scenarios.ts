@@ -12,7 +12,7 @@ import { runInNode, type NodeMode } from '../../hack/cluster/nodes.ts';
 import { activeCheckpoints } from '../../hack/cluster/networkmanager.ts';
 import { eventually } from '../../hack/cluster/wait.ts';
 import { NNS } from '../../crd/nns.ts';
-import type { ApplyFailureDetails, ApplyNodeStateResult, PlanNodeResult, RevertNodeStateResult } from '../../activities/node/types.ts';
+import type { ApplyFailureDetails, ApplyNodeStateResult, PlanNodeResult, RevertNodeStateResult } from '../../activities/node/index.ts';
 import { ipView, nmView, useAgents } from './support.ts';
 
 const bridge = (name: string, port: string, ip: string) => ({

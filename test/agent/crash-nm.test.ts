@@ -9,7 +9,7 @@ import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { activeCheckpoints } from '../../hack/cluster/networkmanager.ts';
 import { eventually } from '../../hack/cluster/wait.ts';
-import type { ApplyNodeStateResult, RevertNodeStateResult } from '../../activities/node/types.ts';
+import type { ApplyNodeStateResult, RevertNodeStateResult } from '../../activities/node/index.ts';
 import { callNode } from './workflows.ts';
 import { sigtermScenario, useAgentProcesses } from './agent-process.ts';
 import { ipView } from './support.ts';

@@ -9,7 +9,7 @@ import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { runInNode } from '../../hack/cluster/nodes.ts';
 import { eventually } from '../../hack/cluster/wait.ts';
-import type { ApplyFailureDetails } from '../../activities/node/types.ts';
+import type { ApplyFailureDetails } from '../../activities/node/index.ts';
 import { callNode } from './workflows.ts';
 import { running, sigtermScenario, useAgentProcesses } from './agent-process.ts';
 

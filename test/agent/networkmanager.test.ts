@@ -13,7 +13,7 @@ import { activeCheckpoints, nodeNmDir, runNmInNode } from '../../hack/cluster/ne
 import { eventually } from '../../hack/cluster/wait.ts';
 import { NmstateCommandError } from '../../activities/nmstate/errors.ts';
 import { NodeAgent } from '../../activities/node/agent.ts';
-import type { ApplyFailureDetails, ApplyNodeStateResult, RevertNodeStateResult } from '../../activities/node/types.ts';
+import type { ApplyFailureDetails, ApplyNodeStateResult, RevertNodeStateResult } from '../../activities/node/index.ts';
 import { ipView, nmView, useAgents } from './support.ts';
 
 const s = useAgents('agent-nm', 2, { nodeMode: 'networkmanager' });

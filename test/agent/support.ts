@@ -16,6 +16,7 @@ import { runInNode, type NodeMode, type SimNode } from '../../hack/cluster/nodes
 import { useCluster, type TestCluster } from '../support/cluster.ts';
 import { startNodeAgents, type NodeAgents, type StartNodeAgentsOptions } from '../../workers/node-agent-host.ts';
 import { KubeClient } from '../../activities/kube/client.ts';
+import { uniformProbeSettings } from '../../crd/probes.ts';
 import { callNode, type NodeCall, type NodeCallOutcome } from './workflows.ts';
 
 /** What {@link useAgents} gives a test file. */
@@ -29,7 +30,7 @@ export interface AgentSuite {
 }
 
 /** Probe settings that fit the simulated fabric (its DNS answers knmstate.test only) and keep failures short. */
-export const TEST_PROBES = { dnsHost: 'gateway.knmstate.test', timeoutMs: 3_000, selectTimeoutMs: 3_000, intervalMs: 250 };
+export const TEST_PROBES = uniformProbeSettings({ dnsHost: 'gateway.knmstate.test', timeoutMs: 3_000, selectTimeoutMs: 3_000, intervalMs: 250 });
 
 /**
  * A node group of `count` nodes with an agent per node hosted in this process (the real nmstatectl,

@@ -14,6 +14,7 @@ import { interpretProbe } from '../../activities/node/kernel-support.ts';
 import { linksToCreate } from '../../activities/node/link-kinds.ts';
 import { filterNetworkState } from '../../activities/nns/filter.ts';
 import { ConfigError, parseNodeAgentEnv } from '../../workers/node-agent-config.ts';
+import { DEFAULT_PROBE_SETTINGS, mergeProbeSettings } from '../../crd/probes.ts';
 
 const ll = (ip: string) => ({ ip, 'prefix-length': 64, protocol: 'kernel_ll' });
 const v4 = (ip: string, p = 24) => ({ ip, 'prefix-length': p });
@@ -330,7 +331,8 @@ describe('node agent environment', () => {
   it('given a real node environment, should apply the defaults', () => {
     const c = parseNodeAgentEnv({ NODE_NAME: 'worker-1' });
     expect(c).toMatchObject({ nodes: { kind: 'single', name: 'worker-1' }, mode: 'networkmanager', stateDir: '/var/lib/knmstate', temporal: { address: 'localhost:7233', namespace: 'default', tls: false }, healthPort: 8080 });
-    expect(c.probes).toEqual({ dnsHost: 'root-servers.net', timeoutMs: 120_000, selectTimeoutMs: 120_000 });
+    expect(mergeProbeSettings(DEFAULT_PROBE_SETTINGS, c.probes)).toEqual(DEFAULT_PROBE_SETTINGS);
+    expect(DEFAULT_PROBE_SETTINGS).toMatchObject({ dns: { host: 'root-servers.net', timeoutMs: 120_000 }, selectTimeoutMs: 5_000 });
   });
 
   it('given an API key, should turn TLS on', () => {

@@ -4,7 +4,7 @@
  * instead of failing, so tests can assert on both.
  */
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { NodeActivities } from '../../activities/node/types.ts';
+import type { NodeActivities } from '../../activities/node/index.ts';
 import { nodeTaskQueue } from '../../workflows/task-queues.ts';
 
 /** One activity call. */
