@@ -85,6 +85,8 @@ export interface ReportStatusResult {
   /** False when the NNCP already shows a newer generation (nothing was written) or is gone. */
   written: boolean;
   reason?: string;
+  /** Write conflicts met (and overcome by re-reading) on the way; absent when none. */
+  conflicts?: number;
 }
 
 /** Input of {@link ClusterActivities.deleteEnactments}. */
