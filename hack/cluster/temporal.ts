@@ -24,7 +24,7 @@ export interface TemporalOptions {
   ui?: boolean | number;
   /**
    * SQLite file for a server whose history survives restarts. Started with WAL and synchronous=off,
-   * measured 2-3x faster than the default journal (shared/reference/temporal-floor.md).
+   * measured 2-3x faster than the default journal on a 2-core machine.
    * In memory when unset.
    */
   dbFile?: string;
