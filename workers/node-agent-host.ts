@@ -249,6 +249,7 @@ export async function simulatedNodes(kube: KubeClient, labelSelector?: string): 
     name: n.name,
     netns: n.netns,
     ...(n.mode ? { mode: n.mode } : {}),
-    ...(n.dbusAddress ? { env: { DBUS_SYSTEM_BUS_ADDRESS: n.dbusAddress } } : {}),
+    // NODE_NAME as a DaemonSet pod has it, for the node's commands (a stub nmstatectl logs it).
+    env: { NODE_NAME: n.name, ...(n.dbusAddress ? { DBUS_SYSTEM_BUS_ADDRESS: n.dbusAddress } : {}) },
   }));
 }

@@ -25,8 +25,8 @@ export interface SimulatedNode {
 type NodeList = { items: { metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } }[] };
 
 /** The simulated nodes among the cluster's Nodes (those with the netns annotation), optionally by label selector, sorted by name. */
-export async function listSimulatedNodes(kube: KubeClient, labelSelector?: string): Promise<SimulatedNode[]> {
-  const list = await kube.request<NodeList>('GET', `/api/v1/nodes${labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : ''}`);
+export async function listSimulatedNodes(kube: KubeClient, labelSelector?: string, opts: { timeoutMs?: number } = {}): Promise<SimulatedNode[]> {
+  const list = await kube.request<NodeList>('GET', `/api/v1/nodes${labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : ''}`, undefined, opts);
   return list.items
     .filter((n) => n.metadata?.name && n.metadata.annotations?.[SIMULATED_NETNS_ANNOTATION])
     .map((n): SimulatedNode => {

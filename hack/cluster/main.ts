@@ -5,16 +5,41 @@
  *                                     start the control plane and N simulated nodes (default 3); --mode
  *                                     (default $KNMSTATE_NODE_MODE, else networkmanager) also applies to groups tests add
  *   down [--id ID]                    tear it down
- *   status [--id ID]                  show its processes and addresses
+ *   status [--id ID]                  show its addresses, simulated nodes (namespace, mode, bus) and processes
  *   sweep                             remove runs whose owner died, and orphaned namespaces
  */
 import { parseArgs } from 'node:util';
-import { Run, sweepStaleRuns } from './run.ts';
+import { listNetns, Run, sweepStaleRuns } from './run.ts';
 import { isAlive } from './proc.ts';
 import { startCluster } from './cluster.ts';
 import { installCrds } from './crds.ts';
 import { printAccess } from './print.ts';
 import { defaultNodeMode, parseNodeMode, setRunNodeMode } from './nodes.ts';
+import { KubeClient } from '../../activities/kube/client.ts';
+import { listSimulatedNodes } from '../../activities/kube/nodes.ts';
+
+/** The run's simulated nodes as the API server lists them (namespace, mode, bus), one line each. */
+async function nodeLines(kubeconfig: string): Promise<string[]> {
+  let kube: KubeClient | undefined;
+  try {
+    kube = KubeClient.fromKubeconfigFile(kubeconfig);
+    const nodes = await listSimulatedNodes(kube, undefined, { timeoutMs: 3_000 });
+    if (!nodes.length) return ['  nodes      none'];
+    const present = new Set(listNetns());
+    const width = Math.max(...nodes.map((n) => n.name.length));
+    return [
+      `  nodes      ${nodes.length}`,
+      ...nodes.map(
+        (n) =>
+          `    ${n.name.padEnd(width)}  ${(n.mode ?? '?').padEnd(14)} netns ${n.netns}${present.has(n.netns) ? '' : ' (MISSING)'}${n.dbusAddress ? `  DBUS_SYSTEM_BUS_ADDRESS=${n.dbusAddress}` : ''}`,
+      ),
+    ];
+  } catch (err) {
+    return [`  nodes      cannot list them: ${err instanceof Error ? err.message : String(err)}`];
+  } finally {
+    kube?.close();
+  }
+}
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -67,6 +92,7 @@ switch (cmd) {
       if (info) {
         console.log(`  temporal   ${info.temporal.address}${info.temporal.uiUrl ? `  ui ${info.temporal.uiUrl}` : ''}`);
         console.log(`  apiserver  ${info.kube.server}  KUBECONFIG=${info.kube.kubeconfig}`);
+        if (!run.isStale()) console.log((await nodeLines(info.kube.kubeconfig)).join('\n'));
       }
       for (const p of run.procs()) console.log(`  ${isAlive(p) ? 'up  ' : 'DOWN'} ${p.name} pid ${p.pid}`);
     }
