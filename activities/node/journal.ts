@@ -15,6 +15,7 @@ import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CapturedStates, NetworkState, NmstateMode } from '../nmstate/types.ts';
+import type { NodeViews } from './restore.ts';
 
 /** Phases of an attempt, in order. */
 export type InflightPhase = 'applying' | 'applied' | 'committing' | 'committed' | 'restoring';
@@ -32,6 +33,8 @@ export interface InflightRecord {
   target: NetworkState;
   /** What was being applied (the rendered desired state); it bounds what a restore touches. */
   desired: NetworkState;
+  /** The kernel's (and NetworkManager's) view before the change, which an exact restore puts back (./restore.ts). */
+  views?: NodeViews;
   capturedStates?: CapturedStates;
   /** nmstatectl apply's PID while it runs (an agent killed mid-apply leaves it running). */
   childPid?: number;
@@ -49,6 +52,8 @@ export interface AppliedRecord {
   snapshot: NetworkState;
   /** The rendered state that was applied. */
   desired: NetworkState;
+  /** The kernel's (and NetworkManager's) view before the apply (./restore.ts). */
+  views?: NodeViews;
 }
 
 /** Thrown when another live agent holds the node's lock. */
@@ -182,7 +187,7 @@ export class Journal {
     const file = this.#appliedFile(rec.policy);
     const all = (await readJson<AppliedRecord[]>(file)) ?? [];
     const existing = all.find((r) => r.generation === rec.generation);
-    const next = [...all.filter((r) => r.generation !== rec.generation), existing ? { ...rec, snapshot: existing.snapshot } : rec]
+    const next = [...all.filter((r) => r.generation !== rec.generation), existing ? { ...rec, snapshot: existing.snapshot, ...(existing.views ? { views: existing.views } : {}) } : rec]
       .sort((a, b) => a.generation - b.generation)
       .slice(-KEEP_GENERATIONS);
     await writeAtomic(file, JSON.stringify(next));

@@ -1,0 +1,65 @@
+/**
+ * Reads a node's kernel view with iproute2 and runs `ip -batch` lines on it (./kernel-view.ts has the
+ * pure logic). Both go through the node's exec, so a simulated node is read inside its namespace.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { NodeExec } from '../nmstate/exec.ts';
+import { parseKernelView, type KernelView } from './kernel-view.ts';
+
+/** Thrown when iproute2 fails to report the node's network. */
+export class KernelViewError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelViewError';
+  }
+}
+
+async function json(exec: NodeExec, ip: string, args: string[]): Promise<unknown> {
+  const r = await exec.run(ip, ['-j', ...args], { timeoutMs: 10_000 });
+  if (r.exitCode !== 0) throw new KernelViewError(`ip -j ${args.join(' ')} on ${exec.where} failed (${r.exitCode}): ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout || '[]') as unknown;
+}
+
+/** The node's links, addresses and routes (all tables), as `ip -d -j …` reports them. */
+export async function captureKernelView(exec: NodeExec, ip = 'ip'): Promise<KernelView> {
+  const [links, addrs, r4, r6] = await Promise.all([
+    json(exec, ip, ['-d', 'link', 'show']),
+    json(exec, ip, ['address', 'show']),
+    json(exec, ip, ['-4', 'route', 'show', 'table', 'all']),
+    json(exec, ip, ['-6', 'route', 'show', 'table', 'all']),
+  ]);
+  return parseKernelView(links, addrs, r4, r6);
+}
+
+/**
+ * Runs `lines` with `ip -force -batch -` (every line is tried; failures do not stop the rest) and
+ * returns one action text per line, with the error when it failed.
+ */
+export async function runIpBatch(exec: NodeExec, lines: string[], ip = 'ip'): Promise<string[]> {
+  if (!lines.length) return [];
+  const r = await exec.run(ip, ['-force', '-batch', '-'], { input: `${lines.join('\n')}\n`, timeoutMs: 10_000 });
+  if (r.exitCode === 0) return lines.map((l) => `ip ${l}`);
+  // iproute2 names failed lines as "Command failed -:<n>"; the error text comes on the line before.
+  const failed = new Map<number, string>();
+  const errs = r.stderr.split('\n');
+  errs.forEach((l, i) => {
+    const m = /^Command failed -:(\d+)/.exec(l);
+    if (m) failed.set(Number(m[1]), (errs[i - 1] ?? '').trim());
+  });
+  return lines.map((l, i) => (failed.has(i + 1) ? `ip ${l}: ${failed.get(i + 1)}` : `ip ${l}`));
+}
+
+/**
+ * Waits until no address on `devices` is still in IPv6 duplicate address detection (`tentative`;
+ * the kernel adds its `local` route only after it), at most `timeoutMs`; returns the addresses still
+ * tentative then (empty = done).
+ */
+export async function waitForDad(exec: NodeExec, devices: ReadonlySet<string>, timeoutMs = 5_000, ip = 'ip'): Promise<string[]> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const addrs = (await json(exec, ip, ['-6', 'address', 'show'])) as { ifname?: string; addr_info?: { local?: string; tentative?: boolean }[] }[];
+    const tentative = addrs.filter((a) => a.ifname && devices.has(a.ifname)).flatMap((a) => (a.addr_info ?? []).filter((i) => i.tentative).map((i) => `${a.ifname} ${i.local}`));
+    if (!tentative.length || performance.now() > deadline) return tentative;
+    await delay(50);
+  }
+}

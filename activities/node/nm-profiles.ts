@@ -1,0 +1,66 @@
+/**
+ * NetworkManager's devices and profiles through `nmcli` on the node's bus (the node's exec carries
+ * `DBUS_SYSTEM_BUS_ADDRESS` for a simulated node): read them, delete profiles, wait for device
+ * states. The decisions are in ./nm-view.ts.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { NodeExec } from '../nmstate/exec.ts';
+import { parseNmView, type NmDevice, type NmView } from './nm-view.ts';
+
+/** Thrown when nmcli fails (NetworkManager out of reach, nmcli missing). */
+export class NmcliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NmcliError';
+  }
+}
+
+async function nmcli(exec: NodeExec, bin: string, args: string[]): Promise<string> {
+  const r = await exec.run(bin, args, { timeoutMs: 15_000 });
+  if (r.exitCode !== 0) throw new NmcliError(`nmcli ${args.join(' ')} on ${exec.where} failed (${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
+  return r.stdout;
+}
+
+/** Devices and profiles as nmcli shows them; inactive profiles get their `connection.interface-name`. */
+export async function captureNmView(exec: NodeExec, bin = 'nmcli'): Promise<NmView> {
+  const [devices, profiles] = await Promise.all([
+    nmcli(exec, bin, ['-t', '-f', 'DEVICE,STATE,CON-UUID', 'device']),
+    nmcli(exec, bin, ['-t', '-f', 'UUID,NAME,TYPE,DEVICE,FILENAME', 'connection', 'show']),
+  ]);
+  const view = parseNmView(devices, profiles);
+  await Promise.all(
+    view.profiles
+      .filter((p) => !p.device)
+      .map(async (p) => {
+        const name = (await nmcli(exec, bin, ['-g', 'connection.interface-name', 'connection', 'show', 'uuid', p.uuid]).catch(() => '')).trim();
+        if (name) p.iface = name;
+      }),
+  );
+  return view;
+}
+
+/** Deletes profiles by UUID; returns one action text each (with the error when it failed). */
+export async function deleteProfiles(exec: NodeExec, items: { uuid: string; why: string }[], bin = 'nmcli'): Promise<string[]> {
+  const out: string[] = [];
+  for (const { uuid, why } of items) {
+    const r = await exec.run(bin, ['connection', 'delete', 'uuid', uuid], { timeoutMs: 15_000 });
+    out.push(`delete NetworkManager profile ${uuid}: ${why}${r.exitCode === 0 ? '' : ` (failed: ${r.stderr.trim()})`}`);
+  }
+  return out;
+}
+
+/**
+ * Waits until every device in `names` satisfies `ok` (polling nmcli), at most `timeoutMs`; returns
+ * the devices that did not (empty = all did).
+ */
+export async function waitForDevices(exec: NodeExec, names: string[], ok: (d: NmDevice | undefined) => boolean, timeoutMs = 10_000, bin = 'nmcli'): Promise<NmDevice[]> {
+  if (!names.length) return [];
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const view = parseNmView(await nmcli(exec, bin, ['-t', '-f', 'DEVICE,STATE,CON-UUID', 'device']), '');
+    const bad = names.map((n) => ({ n, d: view.devices.find((d) => d.name === n) })).filter(({ d }) => !ok(d));
+    if (!bad.length) return [];
+    if (performance.now() > deadline) return bad.map(({ n, d }) => d ?? { name: n, state: 'missing', uuid: undefined });
+    await delay(50);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The exact half of putting a node back (docs/restore.md): what nmstate's own restore — a
+ * NetworkManager checkpoint rollback, or the restore state of ./state.ts applied through nmstatectl —
+ * leaves different from the views recorded before the change.
+ *
+ *  1. NetworkManager mode: profiles the change left behind are deleted (ones that did not exist, and
+ *     generated in-memory profiles nmstate wrote to disk), which hands interfaces NetworkManager did
+ *     not manage before back to the kernel (NetworkManager deactivates them; wait for that);
+ *  2. the kernel view of the interfaces nobody else owns (kernel mode: every one in scope;
+ *     NetworkManager mode: the ones NetworkManager did not manage before) is put back with `ip`:
+ *     addr-gen-mode, MTU, addresses with their flags and link-local values, routes with protocol and
+ *     metric; wait for IPv6 duplicate address detection of what was added, and for NetworkManager to see
+ *     them as external again (`connected (externally)`);
+ *  3. compare both views again; what is left is reported as differences.
+ *
+ * Interfaces NetworkManager managed before are NetworkManager's: its checkpoint, or nmstate's apply
+ * of their profiles, is what restores them, and `ip` is not used on them (NetworkManager would undo
+ * it); their remaining differences (e.g. a route metric NetworkManager picked anew) are reported.
+ */
+import type { NmstateMode } from '../nmstate/types.ts';
+import type { NodeExec } from '../nmstate/exec.ts';
+import { captureKernelView, runIpBatch, waitForDad } from './kernel-capture.ts';
+import { kernelDiffs, linkAndAddressRepair, routeRepair, type KernelView } from './kernel-view.ts';
+import { captureNmView, deleteProfiles, waitForDevices } from './nm-profiles.ts';
+import { isExternal, nmDiffs, nmUndoPlan, type NmView } from './nm-view.ts';
+import type { Scope } from './state.ts';
+
+/** The views of a node recorded before a change. */
+export interface NodeViews {
+  kernel: KernelView;
+  /** NetworkManager mode only. */
+  nm?: NmView;
+}
+
+/** What {@link captureNodeViews} and {@link restoreViews} need. */
+export interface ViewDeps {
+  exec: NodeExec;
+  mode: NmstateMode;
+  /** @default 'ip' */
+  ipBin?: string;
+  /** @default 'nmcli' */
+  nmcliBin?: string;
+  /** How long to wait for NetworkManager to deactivate or re-adopt a device. @default 10_000 */
+  settleTimeoutMs?: number;
+}
+
+/** Records the node's kernel view and, in NetworkManager mode, NetworkManager's. */
+export async function captureNodeViews(d: ViewDeps): Promise<NodeViews> {
+  const [kernel, nm] = await Promise.all([captureKernelView(d.exec, d.ipBin), d.mode === 'networkmanager' ? captureNmView(d.exec, d.nmcliBin) : Promise.resolve(undefined)]);
+  return nm ? { kernel, nm } : { kernel };
+}
+
+/** Whether an interface is in `scope`. */
+export const ifaceInScope = (scope: Scope) => (name: string): boolean => scope.all || scope.interfaces.has(name) || scope.routeInterfaces.has(name);
+
+/** Interfaces the kernel view may be restored on: all (kernel mode), or those NetworkManager did not manage before. */
+function kernelOwned(before: NodeViews): ReadonlySet<string> | undefined {
+  if (!before.nm) return undefined;
+  const nmManaged = new Set(before.nm.devices.filter((d) => !isExternal(d) && d.state !== 'unmanaged').map((d) => d.name));
+  return new Set(before.kernel.links.map((l) => l.name).filter((n) => !nmManaged.has(n)));
+}
+
+/** The differences between the recorded views and the node now, within `scope`. */
+export async function viewDiffs(d: ViewDeps, before: NodeViews, scope: Scope): Promise<string[]> {
+  const now = await captureNodeViews(d);
+  const inScope = ifaceInScope(scope);
+  return [...kernelDiffs(before.kernel, now.kernel, scope), ...(before.nm && now.nm ? nmDiffs(before.nm, now.nm, inScope) : [])];
+}
+
+/** Steps 1-3 of the module comment; returns the actions taken and the differences left. */
+export async function restoreViews(d: ViewDeps, before: NodeViews, scope: Scope): Promise<{ actions: string[]; differences: string[] }> {
+  const actions: string[] = [];
+  const inScope = ifaceInScope(scope);
+  const settle = d.settleTimeoutMs ?? 10_000;
+  let handBack: string[] = [];
+  if (d.mode === 'networkmanager' && before.nm) {
+    const nmNow = await captureNmView(d.exec, d.nmcliBin);
+    const plan = nmUndoPlan(before.nm, nmNow, inScope);
+    actions.push(...(await deleteProfiles(d.exec, plan.deleteProfiles, d.nmcliBin)));
+    handBack = plan.handBack;
+    // Devices whose active profile is gone: NetworkManager deactivates them; wait until it is done.
+    const deleted = new Set(plan.deleteProfiles.map((x) => x.uuid));
+    const released = [...new Set([...handBack, ...nmNow.devices.filter((x) => x.uuid && deleted.has(x.uuid)).map((x) => x.name)])];
+    const stuck = await waitForDevices(d.exec, released, (x) => !!x && !x.state.startsWith('connected') && !/ing\b/.test(x.state), settle, d.nmcliBin);
+    for (const x of stuck) actions.push(`NetworkManager did not release ${x.name} within ${settle} ms (${x.state})`);
+  }
+  const only = kernelOwned(before);
+  const touched = new Set<string>();
+  for (let round = 1; round <= 2; round++) {
+    const now = await captureKernelView(d.exec, d.ipBin);
+    const lines = [...linkAndAddressRepair(before.kernel, now, scope, only), ...routeRepair(before.kernel, now, scope, only)];
+    if (!lines.length) break;
+    for (const l of lines) touched.add(/ dev (\S+)/.exec(l)?.[1] ?? '');
+    actions.push(...(await runIpBatch(d.exec, lines, d.ipBin)));
+  }
+  // An IPv6 address put back is `tentative` until duplicate address detection is done (about a second).
+  const tentative = touched.size ? await waitForDad(d.exec, touched, settle, d.ipBin) : [];
+  for (const t of tentative) actions.push(`IPv6 address ${t} still tentative after ${settle} ms`);
+  if (handBack.length) {
+    const stuck = await waitForDevices(d.exec, handBack, isExternal, settle, d.nmcliBin);
+    for (const x of stuck) actions.push(`NetworkManager did not take ${x.name} as external within ${settle} ms (${x.state})`);
+    if (handBack.length > stuck.length) actions.push(`handed ${handBack.filter((h) => !stuck.some((s) => s.name === h)).join(', ')} back (connected externally, as before)`);
+  }
+  return { actions, differences: await viewDiffs(d, before, scope) };
+}
