@@ -1,14 +1,19 @@
 /**
  * NetworkManager node mode: a real NetworkManager inside every simulated node, on the node's own
  * private D-Bus system bus, so that nmstatectl runs its production path (checkpoints, commit,
- * rollback, NetworkManager's auto-rollback, DHCP). The recipe, its figures and its pitfalls are in
- * ../shared/reference/nm-in-netns.md; this file implements it.
+ * rollback, NetworkManager's auto-rollback, DHCP). This file implements the recipe; why it is built
+ * this way is below.
  *
  * Per node, in `<run>/nm/<node>/`:
  *   dbus/bus.conf, dbus/bus   a system bus (no activation, root may own NetworkManager's name)
  *   etc/                      NetworkManager sees it as /etc/NetworkManager (config, keyfiles)
  *   lib/, run/                its /var/lib/NetworkManager and /run/NetworkManager
  *   resolv.conf               empty; NetworkManager's /etc/resolv.conf (it never writes it: dns=none)
+ *
+ * The management NIC: by default eth0 is configured with `ip` before NetworkManager starts, so
+ * NetworkManager shows it `connected (externally)` with an in-memory generated profile (a node whose
+ * NIC NetworkManager does not manage). With `mgmtProfile` (a real node's usual set-up) eth0 gets a
+ * keyfile profile `eth0.nmconnection` instead and NetworkManager configures and activates it.
  *   dbus.log, nm.log          the two processes' output
  *
  * NetworkManager runs in the node's network namespace and in a private mount namespace where /run is a
@@ -40,6 +45,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { Run } from './run.ts';
@@ -146,6 +152,38 @@ const MAX_SOCKET_PATH = 107;
 /** Where a node's NetworkManager files live. */
 export function nodeNmDir(run: Run, nodeName: string): string {
   return run.path('nm', nodeName);
+}
+
+/**
+ * The keyfile profile of a node's management NIC when NetworkManager manages it (the `mgmtProfile`
+ * option): eth0 with its static address and the fabric's gateway, IPv6 link-local only with EUI-64
+ * addresses, as a real node's installer would write it.
+ */
+export function mgmtProfileKeyfile(mgmtIp: string, gateway: string, uuid: string): string {
+  return `[connection]
+id=eth0
+uuid=${uuid}
+type=ethernet
+interface-name=eth0
+autoconnect=true
+
+[ethernet]
+
+[ipv4]
+method=manual
+address1=${mgmtIp}/24,${gateway}
+
+[ipv6]
+method=link-local
+addr-gen-mode=eui64
+`;
+}
+
+/** Writes the management NIC's keyfile into a node's NetworkManager folder (root-only, as NetworkManager requires). */
+export function writeMgmtProfile(run: Run, node: Pick<SimNode, 'name' | 'mgmtIp'>, gateway: string): void {
+  const dir = join(nodeNmDir(run, node.name), 'etc', 'system-connections');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'eth0.nmconnection'), mgmtProfileKeyfile(node.mgmtIp, gateway, randomUUID()), { mode: 0o600 });
 }
 
 /** D-Bus address of a node's private system bus, as `DBUS_SYSTEM_BUS_ADDRESS` wants it. */
@@ -365,12 +403,16 @@ export const NM_READY_LOG_LINES = [
   'manager: startup complete',
 ] as const;
 
+/** With a management profile, NetworkManager has also activated eth0 (a fresh activation, or one it assumes after a restart). */
+const MGMT_ACTIVATED = /device \(eth0\): state change: \S+ -> activated/;
+
 async function waitReady(node: SimNode, rec: ProcRecord, log: string, offset: number, timeoutMs: number): Promise<void> {
   await eventually(
     () => {
       const text = logSince(log, offset);
       if (!isAlive(rec)) throw new GiveUp(`NetworkManager of ${node.name} exited:\n${text.trimEnd().split('\n').slice(-15).join('\n')}`);
-      const missing = NM_READY_LOG_LINES.filter((l) => !text.includes(l));
+      const missing: string[] = NM_READY_LOG_LINES.filter((l) => !text.includes(l));
+      if (node.mgmtProfile && !MGMT_ACTIVATED.test(text)) missing.push(MGMT_ACTIVATED.source);
       if (missing.length) throw new Error(`its log (${log}) lacks ${missing.map((m) => JSON.stringify(m)).join(', ')}`);
       return true;
     },

@@ -36,6 +36,7 @@ import {
   startNodeNetworkManagers,
   stopNodeNetworkManager,
   teardownNodeNetworkManagers,
+  writeMgmtProfile,
   type StartNmOptions,
 } from './networkmanager.ts';
 
@@ -103,6 +104,8 @@ export interface SimNode {
    * nmstatectl and nmcli need to reach its NetworkManager (see runNmInNode in ./networkmanager.ts).
    */
   dbusAddress?: string;
+  /** NetworkManager mode: eth0 is NetworkManager's, from a keyfile profile (see {@link NodeGroupOptions.mgmtProfile}). */
+  mgmtProfile?: boolean;
 }
 
 /** Options of {@link createNodeGroup}. */
@@ -121,6 +124,14 @@ export interface NodeGroupOptions {
   mode?: NodeMode;
   /** NetworkManager mode: how long to wait for all NetworkManagers to be ready. @default 60 s + 0.5 s per node */
   readyTimeoutMs?: number;
+  /**
+   * NetworkManager mode: who configures the management NIC eth0. `false`: the harness, with `ip`, before
+   * NetworkManager starts (NetworkManager shows it `connected (externally)` and keeps only a generated
+   * in-memory profile: a node whose NIC NetworkManager did not manage before). `true`: NetworkManager,
+   * from a keyfile profile `eth0.nmconnection` (same address, gateway; IPv6 link-local, EUI-64), as on
+   * most real nodes. @default false
+   */
+  mgmtProfile?: boolean;
 }
 
 async function ipBatch(netns: string | undefined, lines: string[]): Promise<void> {
@@ -238,12 +249,14 @@ export async function createNodeGroup(run: Run, opts: NodeGroupOptions): Promise
   const mode = opts.mode ?? defaultNodeMode(run);
   parseNodeMode(mode, 'NodeGroupOptions.mode');
   const nm = mode === 'networkmanager';
+  if (opts.mgmtProfile && !nm) throw new Error(`node group ${opts.name}: mgmtProfile needs networkmanager mode (got ${mode})`);
   const fabric = run.netnsName(`${opts.name}-fabric`);
   const nodes: SimNode[] = Array.from({ length: opts.count }, (_, k) => {
     const index = k + 1;
     const name = `${opts.name}-${index}`;
     const node: SimNode = { name, index, netns: run.netnsName(name), zone: zones[k % zones.length]!, mgmtIp: `198.51.100.${10 + index}`, mode };
     if (nm) node.dbusAddress = nodeBusAddress(run, name);
+    if (opts.mgmtProfile) node.mgmtProfile = true;
     return node;
   });
   const group = new NodeGroup(run, opts.name, nodes, fabric, opts.kubeconfig, mode);
@@ -283,9 +296,10 @@ export async function createNodeGroup(run: Run, opts: NodeGroupOptions): Promise
       nodes.map((n) =>
         ipBatch(n.netns, [
           'link set lo up',
-          `addr add ${n.mgmtIp}/24 dev eth0`,
+          // With a management profile NetworkManager configures eth0 from its keyfile.
+          ...(n.mgmtProfile ? [] : [`addr add ${n.mgmtIp}/24 dev eth0`]),
           'link set eth0 up',
-          `route add default via ${MGMT_GATEWAY} dev eth0`,
+          ...(n.mgmtProfile ? [] : [`route add default via ${MGMT_GATEWAY} dev eth0`]),
           // NetworkManager mode: the spare NICs stay down and unconfigured; NetworkManager manages them.
           ...(nm ? [] : ['link set eth1 up', 'link set eth2 up']),
         ]),
@@ -293,6 +307,7 @@ export async function createNodeGroup(run: Run, opts: NodeGroupOptions): Promise
     );
     await startDns(run, opts.name, fabric, nodes, opts.dnsmasqBin, nm);
     if (nm) {
+      for (const n of nodes) if (n.mgmtProfile) writeMgmtProfile(run, n, MGMT_GATEWAY);
       await acquireInotifyLease(run, `group-${opts.name}`, nodes.length);
       await startNodeNetworkManagers(run, nodes, { timeoutMs: opts.readyTimeoutMs ?? 60_000 + 500 * nodes.length });
     }

@@ -61,8 +61,8 @@ export function running(pid: number): boolean {
 
 const agentPath = fileURLToPath(new URL('../../workers/node-agent.ts', import.meta.url));
 
-/** A one-node group in `mode` whose agent the tests start (and kill) as a process. */
-export function useAgentProcesses(group: string, mode: NodeMode): AgentProcessSuite {
+/** A one-node group in `mode` (`opts.mgmtProfile`: eth0 with a NetworkManager profile) whose agent the tests start (and kill) as a process. */
+export function useAgentProcesses(group: string, mode: NodeMode, opts: { mgmtProfile?: boolean } = {}): AgentProcessSuite {
   const started: AgentProcess[] = [];
   // Declared before useAgents' hooks so it runs first: our own agent processes (by PID) stop before the node goes.
   afterAll(async () => {
@@ -71,7 +71,7 @@ export function useAgentProcesses(group: string, mode: NodeMode): AgentProcessSu
       await a.exited;
     }
   });
-  const s = useAgents(group, 1, { hostAgents: false, nodeMode: mode });
+  const s = useAgents(group, 1, { hostAgents: false, nodeMode: mode, ...opts });
   const node = () => s.t.nodes.nodes[0]!;
   const nm = mode === 'networkmanager';
   const inflightFile = () => join(s.stateDir, 'nodes', node().name, 'inflight.json');

@@ -37,8 +37,8 @@ export const TEST_PROBES = uniformProbeSettings({ dnsHost: 'gateway.knmstate.tes
  * in the nodes' mode: `nodeMode`, else the harness default) and a workflow worker. Agents stop
  * before the nodes are removed.
  */
-export function useAgents(group: string, count: number, extra: Partial<StartNodeAgentsOptions> & { hostAgents?: boolean; nodeMode?: NodeMode } = {}): AgentSuite {
-  const { hostAgents = true, nodeMode, ...agentOptions } = extra;
+export function useAgents(group: string, count: number, extra: Partial<StartNodeAgentsOptions> & { hostAgents?: boolean; nodeMode?: NodeMode; mgmtProfile?: boolean } = {}): AgentSuite {
+  const { hostAgents = true, nodeMode, mgmtProfile, ...agentOptions } = extra;
   const s = {} as AgentSuite;
   let connection: NativeConnection | undefined;
   let kube: KubeClient | undefined;
@@ -53,7 +53,7 @@ export function useAgents(group: string, count: number, extra: Partial<StartNode
     kube?.close();
     if (s.stateDir) rmSync(s.stateDir, { recursive: true, force: true });
   }, 60_000);
-  s.t = useCluster(group, count, nodeMode ? { mode: nodeMode } : {});
+  s.t = useCluster(group, count, { ...(nodeMode ? { mode: nodeMode } : {}), ...(mgmtProfile ? { mgmtProfile } : {}) });
   beforeAll(async () => {
     const { t } = s;
     connection = await NativeConnection.connect({ address: t.cluster.info.temporal.address });

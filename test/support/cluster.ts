@@ -23,14 +23,15 @@ export interface TestCluster {
 /**
  * Attaches to the run's control plane and creates `count` simulated nodes named `<group>-1…`.
  * The group name must be unique across test files (they run in parallel). `opts.mode` picks the
- * node mode (default: KNMSTATE_NODE_MODE, the run's, else networkmanager).
+ * node mode (default: KNMSTATE_NODE_MODE, the run's, else networkmanager); `opts.mgmtProfile` gives
+ * eth0 a NetworkManager keyfile profile (NetworkManager mode).
  */
-export function useCluster(group: string, count: number, opts: { mode?: NodeMode } = {}): TestCluster {
+export function useCluster(group: string, count: number, opts: { mode?: NodeMode; mgmtProfile?: boolean } = {}): TestCluster {
   const t = {} as TestCluster;
   let connection: Connection | undefined;
   beforeAll(async () => {
     t.cluster = openCluster();
-    t.nodes = await t.cluster.addNodes({ name: group, count, ...(opts.mode ? { mode: opts.mode } : {}) });
+    t.nodes = await t.cluster.addNodes({ name: group, count, ...(opts.mode ? { mode: opts.mode } : {}), ...(opts.mgmtProfile ? { mgmtProfile: true } : {}) });
     t.kc = new KubeConfig();
     t.kc.loadFromFile(t.cluster.info.kube.kubeconfig);
     t.core = t.kc.makeApiClient(CoreV1Api);

@@ -25,7 +25,7 @@ type J = Record<string, unknown>;
 export interface NodeView {
   /** `eth0 veth up mtu=1500 master=- mac=… addrgenmode=eui64`. */
   links: string[];
-  /** `eth0 inet6 fe80::…/64 scope=link noprefixroute`. */
+  /** `eth0 inet 198.51.100.11/24 scope=global brd=198.51.100.255 noprefixroute`. */
   addresses: string[];
   /** `table=main default via 198.51.100.1 dev eth0 proto=boot metric=0 scope=global type=unicast`. */
   routes: string[];
@@ -58,7 +58,9 @@ const ADDRESS_FLAGS = ['dynamic', 'noprefixroute', 'nodad', 'optimistic', 'depre
 export function addressLines(a: J): string[] {
   return ((a.addr_info ?? []) as J[]).map((i) => {
     const flags = ADDRESS_FLAGS.filter((f) => i[f] === true);
-    return `${text(a.ifname)} ${text(i.family)} ${text(i.local)}/${text(i.prefixlen)} scope=${text(i.scope)}${flags.length ? ` ${flags.join(' ')}` : ''}`;
+    const brd = i.broadcast !== undefined ? ` brd=${text(i.broadcast)}` : '';
+    const metric = i.metric !== undefined ? ` metric=${text(i.metric)}` : '';
+    return `${text(a.ifname)} ${text(i.family)} ${text(i.local)}/${text(i.prefixlen)} scope=${text(i.scope)}${brd}${metric}${flags.length ? ` ${flags.join(' ')}` : ''}`;
   });
 }
 
