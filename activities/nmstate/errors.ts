@@ -1,11 +1,13 @@
 /**
- * nmstatectl failures, parsed and classified (pure; see ../shared/reference/nmstatectl.md §3).
+ * nmstatectl failures, parsed and classified (pure).
  *
  * nmstatectl exits 1 for every `NmstateError` and prints `NmstateError: <Kind>: <message>` on stderr
  * (a `PolicyError` spans three lines), 65 for serde and `--timeout` parse errors, 2 for usage errors.
  * Unparsable input reads `Provide file is not valid NetworkState or NetworkPolicy: …`, a policy file
  * that does not load `Failed to load from file, tried both YAML and JSON format. Errors: …`.
  */
+
+import { KnmstateError, type NodeErrorType } from '../../crd/errors.ts';
 
 /** The `NmstateError` kinds of nmstate 2.2.62, plus what knmstate adds for non-`NmstateError` output. */
 export type NmstateErrorKind =
@@ -125,8 +127,22 @@ function classify(kind: NmstateErrorKind, message: string, policy: boolean): Nms
   }
 }
 
-/** A failed nmstatectl command. */
-export class NmstateCommandError extends Error {
+/** The node-activity failure type of each failure class (crd/errors.ts has what each means). */
+export const FAILURE_TYPE_OF_CLASS: Readonly<Record<NmstateFailureClass, NodeErrorType>> = {
+  'invalid-input': 'InvalidDesiredState',
+  unsupported: 'UnsupportedDesiredState',
+  capture: 'CaptureRenderFailed',
+  verification: 'VerificationFailed',
+  timeout: 'NmstateTimeout',
+  'nm-unavailable': 'NetworkManagerUnavailable',
+  'checkpoint-conflict': 'CheckpointConflict',
+  'no-checkpoint': 'CheckpointExpired',
+  backend: 'NmstateFailed',
+};
+
+/** A failed nmstatectl command; its `type` follows its failure class ({@link FAILURE_TYPE_OF_CLASS}). */
+export class NmstateCommandError extends KnmstateError {
+  declare readonly type: NodeErrorType;
   readonly subcommand: string;
   readonly exitCode: number;
   readonly stderr: string;
@@ -135,8 +151,7 @@ export class NmstateCommandError extends Error {
 
   constructor(subcommand: string, exitCode: number, stderr: string, durationMs: number, timedOut = false) {
     const parsed = parseNmstateError(stderr, exitCode, subcommand, timedOut);
-    super(`nmstatectl ${subcommand} failed (${timedOut ? 'timed out' : `exit ${exitCode}`}): ${parsed.kind === 'Unknown' || parsed.kind === 'ParseError' || parsed.kind === 'Timeout' ? '' : `${parsed.kind}: `}${parsed.message}`);
-    this.name = 'NmstateCommandError';
+    super(FAILURE_TYPE_OF_CLASS[parsed.class], `nmstatectl ${subcommand} failed (${timedOut ? 'timed out' : `exit ${exitCode}`}): ${parsed.kind === 'Unknown' || parsed.kind === 'ParseError' || parsed.kind === 'Timeout' ? '' : `${parsed.kind}: `}${parsed.message}`);
     this.subcommand = subcommand;
     this.exitCode = exitCode;
     this.stderr = stderr;

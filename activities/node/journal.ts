@@ -12,9 +12,9 @@
  * either the old or the new version.
  */
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CapturedStates, NetworkState, NmstateMode } from '../nmstate/types.ts';
+import { processStartTime } from '../proc.ts';
 import type { NodeViews } from './restore.ts';
 
 /** Phases of an attempt, in order. */
@@ -66,16 +66,6 @@ export class AgentLockedError extends Error {
 
 const KEEP_GENERATIONS = 5;
 const locked = new Set<string>();
-
-/** `/proc/<pid>/stat` start time, to tell a live PID from a reused one. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
 
 let tmpSeq = 0;
 

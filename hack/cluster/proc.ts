@@ -6,6 +6,10 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { eventually } from './wait.ts';
+import { processStartTime as procStartTime } from '../../activities/proc.ts';
+
+/** A process's kernel start time, or undefined when it is gone or a zombie (the product's helper). */
+export { procStartTime };
 
 /** A process the harness started, as recorded in a run's state. */
 export interface ProcRecord {
@@ -14,20 +18,6 @@ export interface ProcRecord {
   /** Field 22 of /proc/<pid>/stat: distinguishes this process from a later one with the same PID. */
   startTime: string;
   log: string;
-}
-
-/** Reads a process's kernel start time, or undefined when it is gone. */
-export function procStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm (field 2) may contain spaces and parentheses: split after the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const state = rest[0];
-    if (state === 'Z' || state === 'X') return undefined;
-    return rest[19];
-  } catch {
-    return undefined;
-  }
 }
 
 /** True when the recorded process is still the one we started. */
