@@ -5,7 +5,8 @@
 // - the layers (README, "Dependencies point one way"), as no-restricted-imports per folder:
 //   crd/ imports nothing of the project and no Node builtins; workflows/ imports crd/, itself and
 //   activities/ as types only; activities/ imports neither workers/ nor cli/, and workflows/ as types
-//   only; no product folder imports hack/, test/ or bench/, and no file reaches outside the repository.
+//   only; no product folder imports hack/, test/ or bench/, bench/ does not import test/, and no file
+//   of these folders reaches outside the repository.
 //   Tests next to product code (*.test.ts) are not product: only the determinism rules bind them.
 //   test/lint/layers.test.ts proves each arrow fails when broken.
 import js from '@eslint/js';
@@ -48,6 +49,8 @@ const LAYERS = {
   activities: { forbidden: ['workers', 'cli', ...NOT_PRODUCT], typesOnly: ['workflows'] },
   workers: { forbidden: ['cli', ...NOT_PRODUCT] },
   cli: { forbidden: ['workers', ...NOT_PRODUCT] },
+  // Not product, but benchmarks share fixtures with tests through hack/fixtures/, never test/.
+  bench: { forbidden: ['test'] },
 };
 
 /** One flat-config block per product folder and depth (1 to 4). */

@@ -36,6 +36,7 @@ import { Journal } from '../activities/node/journal.ts';
 import { NodeAgent } from '../activities/node/agent.ts';
 import type { ApplyDurations } from '../activities/node/index.ts';
 import { KubeClient } from '../activities/kube/client.ts';
+import { bridgeState } from '../hack/fixtures/bridge.ts';
 
 const { values } = parseArgs({ options: { 'idle-seconds': { type: 'string', default: '60' }, hosted: { type: 'string', default: '100' }, rounds: { type: 'string', default: '20' } } });
 const idleSeconds = Number(values['idle-seconds']);
@@ -148,9 +149,7 @@ async function cycle(cluster: Cluster, node: SimNode): Promise<void> {
     pingBin: cluster.tools.ping,
     probes: { dns: { host: 'gateway.knmstate.test' } },
   });
-  const desiredState = {
-    interfaces: [{ name: 'br1', type: 'linux-bridge', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: '203.0.113.31', 'prefix-length': 24 }] }, bridge: { options: { stp: { enabled: false } }, port: [{ name: 'eth1' }] } }],
-  };
+  const desiredState = bridgeState({ ip: '203.0.113.31' });
   const d: ApplyDurations[] = [];
   const reverts: number[] = [];
   try {

@@ -21,6 +21,7 @@ import { Journal } from '../activities/node/journal.ts';
 import { NodeAgent } from '../activities/node/agent.ts';
 import type { ApplyDurations } from '../activities/node/index.ts';
 import { KubeClient } from '../activities/kube/client.ts';
+import { bridgeState } from '../hack/fixtures/bridge.ts';
 import { uniformProbeSettings } from '../crd/probes.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' } } });
@@ -47,9 +48,7 @@ async function cycles(node: SimNode, mode: NodeMode, nmstatectl: string, ping: s
     pingBin: ping,
     probes: uniformProbeSettings({ dnsHost: 'gateway.knmstate.test', timeoutMs: 10_000, selectTimeoutMs: 10_000, intervalMs: 250 }),
   });
-  const desiredState = {
-    interfaces: [{ name: 'br1', type: 'linux-bridge', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: '203.0.113.31', 'prefix-length': 24 }] }, bridge: { options: { stp: { enabled: false } }, port: [{ name: 'eth1' }] } }],
-  };
+  const desiredState = bridgeState({ ip: '203.0.113.31' });
   const d: ApplyDurations[] = [];
   let checkpointTimeoutSeconds: number | undefined;
   try {

@@ -13,6 +13,7 @@ import { Run } from '../hack/cluster/run.ts';
 import { DATA_GATEWAY, createNodeGroup, runInNode, type NodeGroup, type SimNode } from '../hack/cluster/nodes.ts';
 import { networkManagerTools, runNmInNode } from '../hack/cluster/networkmanager.ts';
 import { tools } from '../hack/cluster/tools.ts';
+import { absentBridgeState, bridgeState } from '../hack/fixtures/bridge.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' } } });
 const rounds = Number(values.rounds);
@@ -20,20 +21,9 @@ if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a
 const { nmstatectl, ping } = tools();
 networkManagerTools(); // install/check outside the timing
 
-const bridge = (ip: string) =>
-  JSON.stringify({
-    interfaces: [
-      {
-        name: 'br1',
-        type: 'linux-bridge',
-        state: 'up',
-        ipv4: { enabled: true, dhcp: false, address: [{ ip, 'prefix-length': 24 }] },
-        // No ipv6 key: kernel mode cannot disable IPv6 on a new bridge (a fe80:: address stays).
-        bridge: { options: { stp: { enabled: false } }, port: [{ name: 'eth1' }] },
-      },
-    ],
-  });
-const absent = JSON.stringify({ interfaces: [{ name: 'br1', type: 'linux-bridge', state: 'absent' }] });
+// No ipv6 key: kernel mode cannot disable IPv6 on a new bridge (a fe80:: address stays).
+const bridge = (ip: string): string => JSON.stringify(bridgeState({ ip }));
+const absent = JSON.stringify(absentBridgeState('br1'));
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();

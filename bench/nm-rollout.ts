@@ -28,6 +28,7 @@ import { startCluster } from '../hack/cluster/cluster.ts';
 import { nodeNmMemory } from '../hack/cluster/networkmanager.ts';
 import { startNodeAgents } from '../workers/node-agent-host.ts';
 import { KubeClient } from '../activities/kube/client.ts';
+import { bridgeState } from '../hack/fixtures/bridge.ts';
 import { uniformProbeSettings } from '../crd/probes.ts';
 import type { NetworkState } from '../activities/nmstate/types.ts';
 import { benchRollout } from './nm-rollout-workflow.ts';
@@ -51,9 +52,7 @@ function machineCpuSeconds(): number {
   return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]!) / 100;
 }
 const s1 = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-const bridge = (i: number): NetworkState => ({
-  interfaces: [{ name: 'br1', type: 'linux-bridge', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: `203.0.113.${1 + i}`, 'prefix-length': 24 }] }, bridge: { options: { stp: { enabled: false } }, port: [{ name: 'eth1' }] } }],
-});
+const bridge = (i: number): NetworkState => bridgeState({ ip: `203.0.113.${1 + i}` });
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const cluster = await startCluster({ ownerPid: process.pid });

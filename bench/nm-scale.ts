@@ -16,6 +16,7 @@ import { Run } from '../hack/cluster/run.ts';
 import { createNodeGroup } from '../hack/cluster/nodes.ts';
 import { inotifyLeaseState, networkManagerTools, nodeNmMemory, runNmInNode } from '../hack/cluster/networkmanager.ts';
 import { tools } from '../hack/cluster/tools.ts';
+import { bridgeState } from '../hack/fixtures/bridge.ts';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '6,100' }, 'no-apply': { type: 'boolean', default: false } } });
 const sizes = values.nodes.split(',').map(Number);
@@ -38,19 +39,7 @@ function cpuSeconds(pid: number | 'self', children = false): number {
 const memAvailableMiB = (): number => Number(/MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024;
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
-const bridge = (ip: string) =>
-  JSON.stringify({
-    interfaces: [
-      {
-        name: 'br1',
-        type: 'linux-bridge',
-        state: 'up',
-        ipv4: { enabled: true, dhcp: false, address: [{ ip, 'prefix-length': 24 }] },
-        ipv6: { enabled: false },
-        bridge: { options: { stp: { enabled: false } }, port: [{ name: 'eth1' }] },
-      },
-    ],
-  });
+const bridge = (ip: string): string => JSON.stringify(bridgeState({ ip, ipv6: false }));
 
 for (const n of sizes) {
   // Kernel mode first, as the baseline for start-up.

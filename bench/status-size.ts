@@ -2,7 +2,7 @@
  * Size of an NNCP status (JSON, as etcd stores custom resources) for 100 to 5000 nodes, typical and
  * worst case, against the apiserver's 1.5 MiB request limit. `node bench/status-size.ts`.
  */
-import { bigStatus } from '../test/api/status-fixture.ts';
+import { bigStatus } from '../hack/fixtures/nncp-status.ts';
 import { fitStatus, nncpStatus } from '../crd/index.ts';
 
 const LIMIT = 1.5 * 1024 * 1024;

@@ -10,7 +10,7 @@ import { installCrds } from '../../hack/cluster/crds.ts';
 import { eventually } from '../../hack/cluster/wait.ts';
 import { NNCE, NNCP, NNS } from '../../crd/index.ts';
 import { connect, createNncp, deleteNncp, examples, NO_NODE, type Api } from './support.ts';
-import { bigStatus } from './status-fixture.ts';
+import { bigStatus } from '../../hack/fixtures/nncp-status.ts';
 
 let api: Api;
 const created: string[] = [];

@@ -37,6 +37,7 @@ describe('layer rules', () => {
     ['workers/probe-layer.ts', "import { useCluster } from '../test/support/cluster.ts';", /workers\/ may not import this folder/],
     ['workers/runtime/probe-layer.ts', "import { startCluster } from '../../hack/cluster/cluster.ts';", /workers\/ may not import this folder/],
     ['cli/probe-layer.ts', "import { fixture } from '../bench/agent.ts';", /cli\/ may not import this folder/],
+    ['bench/probe-layer.ts', "import { useCluster } from '../test/support/cluster.ts';", /bench\/ may not import this folder/],
     ['activities/kube/probe-layer.ts', "import { note } from '../../../elsewhere/notes.ts';", /names nothing outside it/],
   ])('given %s with %s, should report it', async (filePath, code, message) => {
     const errors = await importErrors(filePath, code);
