@@ -49,9 +49,13 @@ export async function installCrds(kubeconfig: string, opts: InstallCrdsOptions =
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const manifests = apiManifests();
+  // Field manager `kubectl`, the one `kubectl apply --server-side` uses by default: a user who then
+  // runs the README's `kubectl apply --server-side -k deploy/` updates the same objects as the same
+  // manager. Under another manager that apply failed with a conflict on the admission policy's
+  // `.spec.matchConstraints` (an atomic field the apiserver fills with defaults, so values differ).
   await promisify(execFile)(
     tools().kubectl,
-    ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--force-conflicts', '--field-manager=knmstate-install', ...apiManifestFiles().flatMap((f) => ['-f', f])],
+    ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--force-conflicts', '--field-manager=kubectl', ...apiManifestFiles().flatMap((f) => ['-f', f])],
     { timeout: timeoutMs },
   );
 

@@ -25,19 +25,20 @@ const deployDir = fileURLToPath(new URL('../../deploy', import.meta.url));
 const kubectl = (...args: string[]) => execa(t.cluster.tools.kubectl, ['--kubeconfig', t.cluster.info.kube.kubeconfig, ...args], { reject: false });
 
 describe('deploy/', () => {
-  // The node agent part for real (its namespace must exist for the rest of the kustomization).
+  // The base for real: the namespace, the node agent's ServiceAccount and RBAC (and the rest).
   let applied: Awaited<ReturnType<typeof kubectl>>;
   beforeAll(async () => {
-    applied = await kubectl('apply', '--server-side', '-k', join(deployDir, 'node-agent'));
+    applied = await kubectl('apply', '--server-side', '-k', join(deployDir, 'base'));
   });
 
-  it('given the kustomization, should build the CRDs, the admission policy and the node agent', async () => {
+  it('given the kustomization, should build the CRDs, the admission policy, the controller, the node agent and a dev Temporal', async () => {
     const r = await kubectl('kustomize', deployDir);
     expect(r.exitCode).toBe(0);
     const kinds = r.stdout.split('\n---\n').map((d) => (parseYaml(d) as { kind: string }).kind).sort();
     expect(kinds).toEqual([
-      'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CustomResourceDefinition', 'CustomResourceDefinition', 'CustomResourceDefinition',
-      'DaemonSet', 'Namespace', 'ServiceAccount', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+      'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'ConfigMap',
+      'CustomResourceDefinition', 'CustomResourceDefinition', 'CustomResourceDefinition', 'DaemonSet', 'Deployment', 'Deployment',
+      'Namespace', 'Service', 'Service', 'ServiceAccount', 'ServiceAccount', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
     ]);
   });
 
