@@ -9,8 +9,12 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 /** Name of the NodeNetworkConfigurationPolicy a rollout applies. */
 export const policyNameKey = defineSearchAttributeKey('KnmstatePolicy', SearchAttributeType.KEYWORD);
-/** `metadata.generation` of the policy the rollout applies. */
-export const policyGenerationKey = defineSearchAttributeKey('KnmstateGeneration', SearchAttributeType.INT);
+/**
+ * `metadata.generation` of the policy the rollout applies, as a Keyword: it identifies a revision
+ * (filtered by equality), and Temporal's dev server allows only three Int attributes per namespace,
+ * which the node counts use.
+ */
+export const policyGenerationKey = defineSearchAttributeKey('KnmstateGeneration', SearchAttributeType.KEYWORD);
 /** Rollout phase (Progressing, Paused, Waiting, Completed, Halted, RolledBack, Ignored …). */
 export const rolloutPhaseKey = defineSearchAttributeKey('KnmstatePhase', SearchAttributeType.KEYWORD);
 /** Nodes that reached a final phase. */

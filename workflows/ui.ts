@@ -27,7 +27,7 @@ export class RolloutUi {
     this.#last = key;
     const pairs: SearchAttributeUpdatePair[] = [
       { key: policyNameKey, value: v[0] },
-      { key: policyGenerationKey, value: v[1] },
+      { key: policyGenerationKey, value: String(v[1]) },
       { key: rolloutPhaseKey, value: v[2] },
       { key: nodesDoneKey, value: v[3] },
       { key: nodesTotalKey, value: v[4] },

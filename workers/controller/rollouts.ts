@@ -58,7 +58,7 @@ export class Rollouts {
       signalArgs: [revision],
       typedSearchAttributes: [
         { key: policyNameKey, value: policy },
-        { key: policyGenerationKey, value: revision.generation },
+        { key: policyGenerationKey, value: String(revision.generation) },
       ],
       staticSummary: `Rollout of NodeNetworkConfigurationPolicy ${policy}`.slice(0, 200),
     });
