@@ -14,10 +14,9 @@ import { eventually } from '../../hack/cluster/wait.ts';
 import { NNS } from '../../crd/nns.ts';
 import type { ApplyFailureDetails, ApplyNodeStateResult, PlanNodeResult, RevertNodeStateResult } from '../../activities/node/index.ts';
 import { ipView, nmView, useAgents } from './support.ts';
+import { bridgeState } from '../../hack/fixtures/bridge.ts';
 
-const bridge = (name: string, port: string, ip: string) => ({
-  interfaces: [{ name, type: 'linux-bridge', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip, 'prefix-length': 24 }] }, bridge: { options: { stp: { enabled: false } }, port: [{ name: port }] } }],
-});
+const bridge = (name: string, port: string, ip: string) => bridgeState({ name, port, ip });
 
 async function ok<T>(p: Promise<{ ok: boolean } & Record<string, unknown>>): Promise<T> {
   const r = await p;

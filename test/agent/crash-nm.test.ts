@@ -13,12 +13,11 @@ import type { ApplyNodeStateResult, RevertNodeStateResult } from '../../activiti
 import { callNode } from './workflows.ts';
 import { sigtermScenario, useAgentProcesses } from './agent-process.ts';
 import { ipView } from './support.ts';
+import { bridgeState } from '../../hack/fixtures/bridge.ts';
 
 const p = useAgentProcesses('agent-crash-nm', 'networkmanager');
 
-const bridge = {
-  interfaces: [{ name: 'br1', type: 'linux-bridge', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: '203.0.113.51', 'prefix-length': 24 }] }, ipv6: { enabled: false }, bridge: { options: { stp: { enabled: false } }, port: [{ name: 'eth1' }] } }],
-};
+const bridge = bridgeState({ ip: '203.0.113.51', ipv6: false });
 
 describe('node agent process (NetworkManager mode): crash and shutdown mid-apply', () => {
   it("given the agent killed with SIGKILL between apply and commit, should let NetworkManager's auto-rollback restore the node at the checkpoint timeout, and the Temporal retry on the restarted agent should apply and commit", async () => {

@@ -12,13 +12,14 @@ import { eventually } from '../../hack/cluster/wait.ts';
 import type { ApplyFailureDetails } from '../../activities/node/index.ts';
 import { callNode } from './workflows.ts';
 import { running, sigtermScenario, useAgentProcesses } from './agent-process.ts';
+import { linuxBridge } from '../../hack/fixtures/bridge.ts';
 
 const p = useAgentProcesses('agent-crash', 'kernel');
 
 /** A bridge over eth2 with eth2 listed as up: verification fails after ~4 s while eth2 has no carrier. */
 const deadPortBridge = {
   interfaces: [
-    { name: 'br3', type: 'linux-bridge', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: '203.0.113.23', 'prefix-length': 24 }] }, bridge: { options: { stp: { enabled: false } }, port: [{ name: 'eth2' }] } },
+    linuxBridge({ name: 'br3', port: 'eth2', ip: '203.0.113.23' }),
     { name: 'eth2', type: 'veth', state: 'up' },
   ],
 };

@@ -15,6 +15,7 @@ import { NmstateCommandError } from '../../activities/nmstate/errors.ts';
 import { NodeAgent } from '../../activities/node/agent.ts';
 import type { ApplyFailureDetails, ApplyNodeStateResult, RevertNodeStateResult } from '../../activities/node/index.ts';
 import { ipView, nmView, useAgents } from './support.ts';
+import { bridgeState } from '../../hack/fixtures/bridge.ts';
 
 const s = useAgents('agent-nm', 2, { nodeMode: 'networkmanager' });
 const node = (i: number) => s.t.nodes.nodes[i - 1]!;
@@ -27,9 +28,7 @@ async function ok<T>(p: Promise<{ ok: boolean } & Record<string, unknown>>): Pro
   return r.result as T;
 }
 
-const bridge = (ip: string) => ({
-  interfaces: [{ name: 'br1', type: 'linux-bridge', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip, 'prefix-length': 24 }] }, ipv6: { enabled: false }, bridge: { options: { stp: { enabled: false } }, port: [{ name: 'eth1' }] } }],
-});
+const bridge = (ip: string) => bridgeState({ ip, ipv6: false });
 
 describe('node agent, NetworkManager mode only', () => {
   it('given a bridge with a static IP, should commit it (no checkpoint left, keyfiles written) and a restarted NetworkManager should restore it from its keyfiles after the kernel lost it', async () => {

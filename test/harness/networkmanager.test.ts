@@ -38,6 +38,7 @@ import {
 import { isAlive, procStartTime, type ProcRecord } from '../../hack/cluster/proc.ts';
 import { tools } from '../../hack/cluster/tools.ts';
 import { eventually } from '../../hack/cluster/wait.ts';
+import { linuxBridge } from '../../hack/fixtures/bridge.ts';
 
 let cluster: Cluster;
 let group: NodeGroup;
@@ -61,19 +62,7 @@ function nmstatectl(n: SimNode, args: string[], state?: object) {
 
 /** br1 with eth1 as its port and a static address; `extra` is merged into the bridge interface. */
 function bridgeState(ip: string, extra: Record<string, unknown> = {}) {
-  return {
-    interfaces: [
-      {
-        name: 'br1',
-        type: 'linux-bridge',
-        state: 'up',
-        ipv4: { enabled: true, dhcp: false, address: [{ ip, 'prefix-length': 24 }] },
-        ipv6: { enabled: false },
-        bridge: { options: { stp: { enabled: false } }, port: [{ name: 'eth1' }] },
-        ...extra,
-      },
-    ],
-  };
+  return { interfaces: [{ ...linuxBridge({ ip, ipv6: false }), ...extra }] };
 }
 
 /** What "the node's network" is for before/after comparisons: links, addresses, routes, NetworkManager's device states. */
@@ -268,7 +257,7 @@ describe('NetworkManager node mode: nmstatectl on the production path', () => {
   it('given a bridge with IPv6 disabled and MTU 1400 on it and its port (states kernel mode cannot do), should apply them', async () => {
     const n = node(6);
     const state = bridgeState(dataIp(6), { mtu: 1400 });
-    state.interfaces.push({ name: 'eth1', type: 'ethernet', state: 'up', mtu: 1400 } as never);
+    state.interfaces.push({ name: 'eth1', type: 'ethernet', state: 'up', mtu: 1400 });
     const apply = await nmstatectl(n, ['apply'], state);
     expect(apply.stderr).not.toContain('NmstateError');
     expect(apply.exitCode).toBe(0);
