@@ -14,6 +14,7 @@ import { openCluster, type Cluster } from '../../hack/cluster/cluster.ts';
 import { serviceAccountKubeconfig } from '../../hack/cluster/users.ts';
 import { knmstateSearchAttributes } from '../../workflows/search-attributes.ts';
 import { parseNodeAgentEnv } from '../../workers/node-agent-config.ts';
+import { parseControllerEnv } from '../../workers/controller/config.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const NS = 'knmstate';
@@ -253,6 +254,20 @@ describe('deploy/ manifests carry what the processes read', () => {
     expect(health?.containerPort).toBe(cfg.healthPort);
     expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'health' });
     expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'health' });
+  });
+
+  it('given the base, should run the controller unprivileged under its own ServiceAccount, with probes on its health port and an environment its own parser accepts', async () => {
+    const objs = await build('deploy/base');
+    const spec = podSpec(find(objs, 'Deployment', CONTROLLER)) as PodSpec & { securityContext?: { runAsNonRoot?: boolean } };
+    expect(spec.serviceAccountName).toBe(CONTROLLER);
+    expect(spec.hostNetwork).toBeFalsy();
+    expect(spec.securityContext?.runAsNonRoot).toBe(true);
+    const c = spec.containers[0]!;
+    const cfg = parseControllerEnv(containerEnv(objs, c));
+    expect(c.ports?.find((p) => p.name === 'health')?.containerPort).toBe(cfg.healthPort);
+    expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'health' });
+    expect(cfg.temporal).toEqual({ address: 'temporal-frontend.temporal.svc:7233', namespace: 'default', tls: false });
   });
 
   it('given the prod overlay, should require the Secret knmstate-temporal and take address, namespace and API key from it, and the mTLS files from knmstate-temporal-tls', async () => {
