@@ -34,6 +34,7 @@ async function main(log: Logger, cfg: ControllerConfig): Promise<void> {
     taskQueue: cfg.taskQueue,
     rolloutOptions: cfg.rolloutOptions,
     concurrency: cfg.concurrency,
+    ...(cfg.policySelector ? { policySelector: cfg.policySelector } : {}),
     logger: log,
   });
   const health = cfg.healthPort ? await startHealthServer({ port: cfg.healthPort, checks: { process: () => controller.liveness() }, readinessChecks: { controller: () => controller.readiness() } }) : undefined;

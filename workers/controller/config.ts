@@ -7,6 +7,7 @@
  * | `TEMPORAL_*` | | address, namespace, TLS, API key: workers/runtime/temporal-config.ts |
  * | `KUBECONFIG` | | kubeconfig file; in-cluster service account otherwise |
  * | `KNMSTATE_TASK_QUEUE` | `knmstate.cluster` | queue of the rollout workflows and cluster activities (tests use their own) |
+ * | `KNMSTATE_POLICY_SELECTOR` | | label selector of the NNCPs this controller handles (e.g. `shard=a`); absent: all |
  * | `KNMSTATE_RECONCILE_CONCURRENCY` | `8` | policies reconciled at once |
  * | `KNMSTATE_HEALTH_PORT` | `8081` | `/healthz` and `/readyz`; `0` turns it off |
  * | `KNMSTATE_SHUTDOWN_DEADLINE_SECONDS` | `30` | on SIGTERM, time for the worker to finish its tasks |
@@ -32,6 +33,7 @@ const ROLLOUT_KEYS = Object.keys(DEFAULT_ROLLOUT_OPTIONS) as (keyof RolloutOptio
 const envSchema = z.object({
   KUBECONFIG: nonEmpty.optional(),
   KNMSTATE_TASK_QUEUE: nonEmpty.default(CLUSTER_TASK_QUEUE),
+  KNMSTATE_POLICY_SELECTOR: nonEmpty.optional(),
   KNMSTATE_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   KNMSTATE_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   KNMSTATE_SHUTDOWN_DEADLINE_SECONDS: z.coerce.number().int().min(1).default(30),
@@ -44,6 +46,7 @@ export interface ControllerConfig {
   temporal: TemporalConfig;
   kubeconfig?: string;
   taskQueue: string;
+  policySelector?: string;
   concurrency: number;
   healthPort: number;
   shutdownDeadlineMs: number;
@@ -68,6 +71,7 @@ export function parseControllerEnv(env: Record<string, string | undefined>): Con
     temporal: temporal.config,
     ...(e.KUBECONFIG ? { kubeconfig: e.KUBECONFIG } : {}),
     taskQueue: e.KNMSTATE_TASK_QUEUE,
+    ...(e.KNMSTATE_POLICY_SELECTOR ? { policySelector: e.KNMSTATE_POLICY_SELECTOR } : {}),
     concurrency: e.KNMSTATE_RECONCILE_CONCURRENCY,
     healthPort: e.KNMSTATE_HEALTH_PORT,
     shutdownDeadlineMs: e.KNMSTATE_SHUTDOWN_DEADLINE_SECONDS * 1000,

@@ -30,6 +30,8 @@ export interface ControllerOptions {
   taskQueue: string;
   rolloutOptions?: RolloutOptions;
   concurrency?: number;
+  /** Label selector of the NNCPs to handle; absent: all (see ReconcilerOptions.policySelector). */
+  policySelector?: string;
   logger: Logger;
   /** How long a readiness probe of Temporal may take. @default 2000 */
   probeTimeoutMs?: number;
@@ -56,7 +58,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
   const { Worker } = await import('@temporalio/worker');
   const cluster = createClusterActivities({ kubeConfig: o.kubeConfig, logger: log });
   const rollouts = new Rollouts(o.client, o.taskQueue, o.rolloutOptions);
-  const reconciler = new Reconciler({ kubeConfig: o.kubeConfig, rollouts, cluster, logger: log, ...(o.concurrency ? { concurrency: o.concurrency } : {}) });
+  const reconciler = new Reconciler({ kubeConfig: o.kubeConfig, rollouts, cluster, logger: log, ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.policySelector ? { policySelector: o.policySelector } : {}) });
 
   let stopping = false;
   let worker: Worker | undefined;

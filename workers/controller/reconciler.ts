@@ -37,6 +37,11 @@ export interface ReconcilerOptions {
   cancelWaitMs?: number;
   /** While a run is still open when a re-run is due, look again after this long. @default 1000 */
   rerunPollMs?: number;
+  /**
+   * Label selector of the NNCPs this controller handles (e.g. a test's own); absent: all. With a
+   * selector, enactments of a policy it never saw are left alone (another controller's).
+   */
+  policySelector?: string;
 }
 
 /** An NNCP as the informer holds it (Kubernetes metadata, knmstate's spec and status). */
@@ -49,7 +54,7 @@ const REMEMBERED_SPECS = 8;
 
 /** Reconciles every policy of the cluster against its rollout workflow. */
 export class Reconciler {
-  readonly #o: Required<Omit<ReconcilerOptions, 'kubeConfig'>>;
+  readonly #o: Required<Omit<ReconcilerOptions, 'kubeConfig' | 'policySelector'>> & Pick<ReconcilerOptions, 'policySelector'>;
   readonly nncps: ResourceWatch<Nncp>;
   readonly nodes: ResourceWatch<V1Node>;
   readonly nnces: ResourceWatch<Nnce>;
@@ -70,8 +75,9 @@ export class Reconciler {
       'nncp',
       kc,
       `/apis/${NNCP.group}/${NNCP.version}/${NNCP.plural}`,
-      () => objects.listClusterCustomObject({ group: NNCP.group, version: NNCP.version, plural: NNCP.plural }) as Promise<KubernetesListObject<Nncp>>,
+      () => objects.listClusterCustomObject({ group: NNCP.group, version: NNCP.version, plural: NNCP.plural, ...(o.policySelector ? { labelSelector: o.policySelector } : {}) }) as Promise<KubernetesListObject<Nncp>>,
       log,
+      o.policySelector,
     );
     this.nodes = new ResourceWatch<V1Node>('node', kc, '/api/v1/nodes', () => core.listNode(), log);
     this.nnces = new ResourceWatch<Nnce>(
@@ -91,7 +97,7 @@ export class Reconciler {
     });
 
     const enqueue = (policy: string | undefined): void => {
-      if (policy && this.#started) this.queue.add(policy);
+      if (policy && this.#started && this.#inScope(policy)) this.queue.add(policy);
     };
     for (const verb of ['add', 'update', 'delete'] as const) {
       this.nncps.on(verb, (p) => enqueue(p.metadata?.name));
@@ -132,7 +138,7 @@ export class Reconciler {
     const names = new Set<string>();
     for (const p of this.nncps.list()) if (p.metadata?.name) names.add(p.metadata.name);
     for (const e of this.nnces.list()) if (e.metadata?.labels?.[LABEL_POLICY]) names.add(e.metadata.labels[LABEL_POLICY]);
-    for (const n of [...names].sort()) this.queue.add(n);
+    for (const n of [...names].sort()) if (this.#inScope(n)) this.queue.add(n);
   }
 
   #stopping = false;
@@ -151,6 +157,11 @@ export class Reconciler {
     return { ok: this.#started && Object.values(informers).every((h) => h.synced && h.ok), started: this.#started, informers };
   }
 
+  /** Whether this controller handles `policy`: every policy without a selector, else those it saw. */
+  #inScope(policy: string): boolean {
+    return !this.#o.policySelector || this.nncps.get(policy) !== undefined || this.#memory.has(policy);
+  }
+
   /** Node names of `policy`'s enactments in the cache. */
   #enactmentNodes(policy: string): string[] {
     return this.nnces
@@ -166,7 +177,7 @@ export class Reconciler {
     const obj = this.nncps.get(policy);
     const memory = this.#memory.get(policy);
     if (!obj || obj.metadata.deletionTimestamp) {
-      await this.#forget(policy, log, 'policy deleted');
+      if (this.#inScope(policy)) await this.#forget(policy, log, 'policy deleted');
       return;
     }
     if (memory?.uid && obj.metadata.uid && memory.uid !== obj.metadata.uid) await this.#forget(policy, log, 'policy re-created');

@@ -34,10 +34,11 @@ export class ResourceWatch<T extends KubernetesObject> {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
-  constructor(name: string, kubeConfig: KubeConfig, path: string, list: () => Promise<KubernetesListObject<T>>, log: Pick<Logger, 'info' | 'warn'>) {
+  /** `list` must apply the same `labelSelector` as the watch. */
+  constructor(name: string, kubeConfig: KubeConfig, path: string, list: () => Promise<KubernetesListObject<T>>, log: Pick<Logger, 'info' | 'warn'>, labelSelector?: string) {
     this.name = name;
     this.#log = log;
-    this.#informer = makeInformer<T>(kubeConfig, path, list);
+    this.#informer = makeInformer<T>(kubeConfig, path, list, labelSelector);
     this.#informer.on('error', (err: unknown) => this.#onError(err));
   }
 
