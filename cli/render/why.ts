@@ -1,0 +1,71 @@
+/**
+ * `kubectl nmstate why <policy> [node]`: a failed node explained in a few lines — the error type and
+ * text, which probe failed and what it tried, each attempt, what the node agent put back and whether
+ * anything remains different, the enactment's condition, and what to do next. Pure.
+ */
+import type { NodeProgress } from '../../crd/progress.ts';
+import type { NodeHistory } from '../history/node-history.ts';
+import { probesLine } from './history.ts';
+import { nodePhase, padEnd, palette } from './style.ts';
+import { humanDuration } from './time.ts';
+
+/** Everything `why` knows about a node. */
+export interface WhyInput {
+  policy: string;
+  generation: number;
+  node: NodeProgress;
+  /** The node's steps from the Temporal history (absent when the history could not be read). */
+  history?: NodeHistory;
+  /** Why the history is missing. */
+  historyNote?: string;
+  /** The enactment's True condition. */
+  enactment?: { type: string; reason?: string; message?: string };
+}
+
+/** The explanation as text. */
+export function renderWhy(w: WhyInput, opts: { color: boolean }): string {
+  const p = palette(opts.color);
+  const n = w.node;
+  const lines: string[] = [];
+  const row = (k: string, v: string): void => {
+    lines.push(`  ${p.bold(padEnd(`${k}:`, 11))} ${v}`);
+  };
+  lines.push(`${p.bold(n.name)} in the rollout of ${p.bold(w.policy)} (generation ${w.generation}): ${nodePhase(p, n.phase)}${n.attempts ? ` after ${n.attempts} attempt${n.attempts === 1 ? '' : 's'}` : ''}`);
+  const applies = w.history?.steps.filter((s) => s.op === 'apply') ?? [];
+  const lastFailed = [...applies].reverse().find((s) => s.outcome === 'failed' || s.outcome === 'timedOut');
+  const type = lastFailed?.errorType ?? n.lastErrorType;
+  const error = lastFailed?.error ?? n.lastError;
+  if (type || error) row('error', p.red(`${type ? `${type}: ` : ''}${(error ?? '').split('\n')[0]}`));
+  if (lastFailed?.probes) {
+    for (const x of lastFailed.probes.filter((q) => q.selected && q.ok === false)) {
+      row('probe', `${p.red(x.name)} failed after the change${x.tries !== undefined ? ` (${x.tries} tr${x.tries === 1 ? 'y' : 'ies'}` : ''}${x.durationMs !== undefined ? ` in ${humanDuration(x.durationMs)})` : x.tries !== undefined ? ')' : ''}: ${x.message ?? ''}`);
+    }
+    row('probes', probesLine(p, lastFailed.probes));
+  }
+  if (lastFailed && lastFailed.rolledBack !== undefined) {
+    const remaining = lastFailed.remainingDifferences;
+    const restored = lastFailed.rolledBack
+      ? `put back${lastFailed.restoreActions?.length ? `: ${lastFailed.restoreActions.join('; ')}` : ''}`
+      : 'not touched (failed before the change)';
+    row('rollback', restored);
+    if (remaining) row('remaining', remaining.length ? p.red(remaining.join('; ')) : p.green('none: the node is as it was before'));
+  }
+  if (applies.length) {
+    row(
+      'attempts',
+      applies
+        .map((s) => `#${s.attempt} ${s.outcome === 'completed' ? p.green('✔') : s.outcome === 'running' ? p.cyan('⟳') : p.red(`✖ ${s.errorType ?? ''}`.trim())} ${s.durationMs !== undefined ? humanDuration(s.durationMs) : ''}`.trim())
+        .join(', '),
+    );
+  }
+  const reverts = w.history?.steps.filter((s) => s.op === 'revert') ?? [];
+  for (const r of reverts) row('reverted', r.outcome === 'completed' ? `${r.reverted === false ? 'nothing to revert' : 'yes'}${r.restoreActions?.length ? `: ${r.restoreActions.join('; ')}` : ''}` : p.red(`${r.errorType ?? r.outcome}: ${r.error ?? ''}`));
+  if (w.enactment) row('enactment', `${w.enactment.type}${w.enactment.reason ? ` ${w.enactment.reason}` : ''}${w.enactment.message ? `: ${w.enactment.message.split('\n')[0]}` : ''}`);
+  if (w.historyNote) row('history', p.yellow(w.historyNote));
+  const next =
+    n.phase === 'Failed' || n.phase === 'RolledBack'
+      ? `fix the cause, then change the policy's spec (a new generation starts a new rollout); details: kubectl nmstate history ${w.policy}`
+      : `kubectl nmstate history ${w.policy}`;
+  row('next', next);
+  return `${lines.join('\n')}\n`;
+}
