@@ -92,7 +92,7 @@ export function renderRollout(view: RolloutView, opts: TreeOptions): string {
     g.waves.forEach((w, i) => {
       const members = w.nodes.map((n) => byName.get(n)).filter((n): n is NodeProgress => n !== undefined);
       const done = members.filter((n) => FINAL_NODE_PHASES.includes(n.phase)).length;
-      const bad = members.filter((n) => n.phase === 'Failed' || n.phase === 'Aborted').length;
+      const bad = members.filter((n) => n.phase === 'Failed').length;
       const current = w.number === g.currentWave && !view.ended;
       const title = `${current ? p.bold(p.cyan(`▶ wave ${w.number}`)) : p.bold(`  wave ${w.number}`)}  ${progressBar(done, members.length, { failed: bad })}  ${p.dim(`limit ${w.limit}${pauseText(w, i === g.waves.length - 1)}`)}`;
       lines.push(title);
@@ -101,7 +101,7 @@ export function renderRollout(view: RolloutView, opts: TreeOptions): string {
         const attempts = n.attempts ? String(n.attempts) : '';
         const prefix = `${padEnd(`${branch}${n.name}`, nameWidth)}  ${padEnd(nodePhase(p, n.phase), 13)}  ${padEnd(attempts, 8)}  ${padEnd(nodeTime(n, opts.now), 7)}  `;
         const err = errorText(n);
-        lines.push(err ? prefix + p.red(fit(err, Math.max(20, width - stripAnsi(prefix).length))) : prefix.trimEnd());
+        lines.push(err ? prefix + p.red(fit(err, Math.max(10, width - stripAnsi(prefix).length))) : prefix.trimEnd());
       });
     });
   }
