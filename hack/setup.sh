@@ -10,7 +10,12 @@ cd "$root"
 [ "$(id -u)" = 0 ] || { echo "knmstate's simulated nodes are network namespaces: run as root" >&2; exit 1; }
 command -v npm >/dev/null || { echo "npm is required (any Node >= 18 with npm; Node 24 itself comes from npm)" >&2; exit 1; }
 
-hack/tools.sh >/dev/null
+# The toolchain (minutes the first time: two source builds) runs in the background while
+# NetworkManager and the npm dependencies are installed.
+setup_t0=$(date +%s)
+hack/tools.sh >/dev/null &
+setup_tools_pid=$!
+trap 'kill "$setup_tools_pid" 2>/dev/null || true' EXIT
 
 # Simulated nodes run a real NetworkManager each by default (node mode `networkmanager`, the production
 # path), so NetworkManager and dbus-daemon get installed here (Debian packages; hack/tools.sh refuses
@@ -35,4 +40,12 @@ if [ ! -x node_modules/.bin/node ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want"
   npm ci --no-audit --no-fund --loglevel=error >&2
   echo "$want" > "$stamp"
 fi
+
+if ! wait "$setup_tools_pid"; then
+  echo "[setup] the toolchain could not be installed (see the [tools] lines above)" >&2
+  exit 1
+fi
+trap - EXIT
+setup_s=$(( $(date +%s) - setup_t0 ))
+[ "$setup_s" -lt 10 ] || echo "[setup] ready in $((setup_s / 60))m$(printf %02d $((setup_s % 60)))s" >&2
 export PATH="$root/node_modules/.bin:$PATH"

