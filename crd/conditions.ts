@@ -1,6 +1,6 @@
 /**
  * The condition update rule shared by NNCP and NNCE status (upstream `ConditionList.Set` in
- * `api/shared/condition_types.go`). Pure: the caller passes `now`.
+ * `condition_types.go`, package `api/shared`). Pure: the caller passes `now`.
  */
 import type { ConditionStatus } from './schema.ts';
 

@@ -59,7 +59,7 @@ export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
 export type ConditionStatus = (typeof CONDITION_STATUSES)[number];
 
 /**
- * The condition shape shared by NNCP, NNCE and NNS (upstream `api/shared/condition_types.go`). The
+ * The condition shape shared by NNCP, NNCE and NNS (upstream's `condition_types.go` in package `api/shared`). The
  * CRD keeps type/status/reason as plain strings, like upstream; TypeScript narrows them.
  */
 export function conditionSchema<T extends readonly [string, ...string[]], R extends readonly [string, ...string[]]>(types: T, reasons: R) {
