@@ -3,7 +3,8 @@
  * @kubernetes/client-node. They are the one writer of the NNCP status, the NNCEs and the rollout's
  * events:
  *
- * - resolveNodes: one paged list of Nodes, one paged list of the policy's NNCEs;
+ * - resolveNodes: one paged list of Nodes, one paged list of the policy's NNCEs (remembered, so
+ *   that the reports that follow write each enactment with one request);
  * - reportStatus: checks that the report is not older than what the NNCP shows (uid and
  *   generation), writes the changed NNCEs (at most {@link ClusterActivityOptions.concurrency} at
  *   once), then the NNCP status (re-read, recomputed and re-written on conflict), then the events,
@@ -19,12 +20,14 @@ import type { Logger } from 'pino';
 import { kubeTime } from '../../crd/conditions.ts';
 import { policyStatus } from '../../crd/policy-status.ts';
 import type { NodeNetworkConfigurationPolicy } from '../../crd/nncp.ts';
+import { enactmentName } from '../../crd/nnce.ts';
 import type { ClusterActivities, DeleteEnactmentsInput, ReportStatusInput, ReportStatusResult, ResolveNodesInput, ResolveNodesResult } from './contract.ts';
 import { writeEnactment, CONFLICT_ROUNDS, type EnactmentOutcome, type EnactmentWriteContext } from './enactment-writer.ts';
 import { apiStatus, clusterFailure, ClusterConflict, invalidInput } from './errors.ts';
 import { eventObject, type EventSubject } from './events.ts';
 import { ClusterApi } from './kube-api.ts';
 import { mapLimit } from './map-limit.ts';
+import { ObjectCache } from './object-cache.ts';
 import { enactmentNode, matchNodes, policySelector } from './resolve-nodes.ts';
 
 /** Dependencies and settings of {@link createClusterActivities}. */
@@ -84,6 +87,8 @@ export function createClusterActivities(opts: ClusterActivityOptions): ClusterAc
   const concurrency = Math.max(1, opts.concurrency ?? 16);
   /** Node uids seen by resolveNodes (or read for an enactment), for owner references. */
   const nodeUids = new Map<string, string>();
+  /** The enactments as last listed or written: a known enactment is written without a read first. */
+  const enactments = new ObjectCache();
   const remember = (n: V1Node): void => {
     if (n.metadata?.name && n.metadata.uid) nodeUids.set(n.metadata.name, n.metadata.uid);
   };
@@ -91,9 +96,12 @@ export function createClusterActivities(opts: ClusterActivityOptions): ClusterAc
   async function resolveNodes(input: ResolveNodesInput): Promise<ResolveNodesResult> {
     checkPolicyName(input?.policy);
     try {
-      const [nodes, enactments] = await Promise.all([api.listNodes(), api.listEnactments(policySelector(input.policy))]);
+      const [nodes, listed] = await Promise.all([api.listNodes(), api.listEnactments(policySelector(input.policy))]);
       nodes.forEach(remember);
-      return matchNodes(input, nodes, enactments);
+      const result = matchNodes(input, nodes, listed);
+      for (const n of result.nodes) enactments.absent(enactmentName(n.name, input.policy));
+      for (const e of listed) if (e.metadata.name) enactments.seen(e.metadata.name, e);
+      return result;
     } catch (err) {
       throw clusterFailure(`resolveNodes ${input.policy}`, err);
     }
@@ -122,6 +130,7 @@ export function createClusterActivities(opts: ClusterActivityOptions): ClusterAc
       // 1. the changed enactments
       const ctx: EnactmentWriteContext = {
         api,
+        cache: enactments,
         policy,
         generation: input.generation,
         nodeUid: (n) => nodeUids.get(n),
@@ -179,7 +188,10 @@ export function createClusterActivities(opts: ClusterActivityOptions): ClusterAc
     try {
       const all = await api.listEnactments(policySelector(input.policy));
       const doomed = all.filter((e) => !keep.has(enactmentNode(e, input.policy) ?? '')).map((e) => e.metadata.name!);
-      const gone = await mapLimit(doomed, concurrency, (name) => api.deleteEnactment(name));
+      const gone = await mapLimit(doomed, concurrency, (name) => {
+        enactments.forget(name);
+        return api.deleteEnactment(name);
+      });
       return { deleted: doomed.filter((_, i) => gone[i]).sort() };
     } catch (err) {
       throw clusterFailure(`deleteEnactments ${input.policy}`, err);

@@ -163,6 +163,25 @@ describe('NNCEs and events written by reportStatus', () => {
     expect(e2b?.status?.retryCount).toEqual({ [String(generation)]: 5 });
   });
 
+  it('given enactments changed or deleted behind the writer, should re-read them and still write every one', async () => {
+    const policy = 'st-behind';
+    const { uid, generation } = await s.createPolicy(policy);
+    const [n1, n2] = s.nodes as [string, string];
+    const up = (phase: NodeRolloutPhase): EnactmentUpdate[] => [n1, n2].map((node) => ({ node, phase, attempts: 1, maxAttempts: 5 }));
+    await report(policy, generation, ['Applying', 'Applying'], { uid, enactments: up('Applying') });
+    // another writer touches n1's enactment (its resourceVersion moves) and deletes n2's
+    const e1 = (await s.getEnactment(enactmentName(n1, policy)))!;
+    e1.metadata.annotations = { 'knmstate.io/touched': 'yes' };
+    await s.custom.replaceClusterCustomObject({ group: 'nmstate.io', version: 'v1beta1', plural: 'nodenetworkconfigurationenactments', name: e1.metadata.name!, body: e1 });
+    await s.custom.deleteClusterCustomObject({ group: 'nmstate.io', version: 'v1beta1', plural: 'nodenetworkconfigurationenactments', name: enactmentName(n2, policy) });
+
+    const r = await report(policy, generation, ['Succeeded', 'Succeeded'], { uid, enactments: up('Succeeded') });
+    expect(r.written).toBe(true);
+    expect(r.conflicts).toBeGreaterThanOrEqual(1);
+    for (const n of [n1, n2]) expect(trueCondition((await s.getEnactment(enactmentName(n, policy)))?.status?.conditions)?.type).toBe('Available');
+    expect((await s.getEnactment(enactmentName(n1, policy)))?.metadata.annotations).toEqual({ 'knmstate.io/touched': 'yes' });
+  });
+
   it('given a ReconcileFailed event reported twice, should show one Warning event on the policy', async () => {
     const policy = 'st-events';
     const { uid, generation } = await s.createPolicy(policy);
