@@ -38,6 +38,28 @@ export function applyWindows(text: string): ApplyWindow[] {
 }
 
 /**
+ * Each node's busy span: from its first logged call to its last (snapshot `show`, probe `show`s,
+ * apply), one per node, in start order. For a log in which every node is rolled out once, the most
+ * spans open at once is the most nodes in flight as the nodes saw it, the apply's own window being
+ * only a part of each node's cycle.
+ */
+export function nodeSpans(text: string): ApplyWindow[] {
+  const spans = new Map<string, ApplyWindow>();
+  for (const line of text.split('\n')) {
+    const [ts, node, event] = line.trim().split(/\s+/);
+    const t = Number(ts);
+    if (!node || !event || !Number.isFinite(t)) continue;
+    const s = spans.get(node);
+    if (!s) spans.set(node, { node, start: t, end: t });
+    else {
+      s.start = Math.min(s.start, t);
+      s.end = Math.max(s.end ?? t, t);
+    }
+  }
+  return [...spans.values()].sort((a, b) => a.start - b.start);
+}
+
+/**
  * The most windows open at one instant. An end and a start at the same instant do not overlap (the
  * slot was freed first); a window that never ended counts as open until the last event.
  */

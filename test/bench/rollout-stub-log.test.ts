@@ -4,7 +4,7 @@
  * edge cases (touching windows, unfinished applies, noise lines) are pinned here.
  */
 import { describe, expect, it } from '@jest/globals';
-import { applyWindows, appliesPerNode, maxInFlight } from '../../bench/rollout-stub-log.ts';
+import { applyWindows, appliesPerNode, maxInFlight, nodeSpans } from '../../bench/rollout-stub-log.ts';
 
 const log = (lines: [number, string, string][]): string => lines.map(([t, n, e]) => `${t.toFixed(6)} ${n} ${e}`).join('\n') + '\n';
 
@@ -31,6 +31,12 @@ describe('stub log', () => {
     ['sliding window of 2 over 4 nodes', [{ node: 'a', start: 0, end: 1 }, { node: 'b', start: 0, end: 1.2 }, { node: 'c', start: 1, end: 2 }, { node: 'd', start: 1.2, end: 2.2 }], 2],
   ])('given %s, should count the most applies in flight at once', (_what, windows, expected) => {
     expect(maxInFlight(windows)).toBe(expected);
+  });
+
+  it("given every call of two nodes, should span each node from its first call to its last", () => {
+    const spans = nodeSpans(log([[5, 'b', 'show'], [1, 'a', 'show'], [2, 'a', 'apply-start'], [3, 'a', 'apply-end'], [4, 'a', 'show'], [6, 'b', 'apply-start']]));
+    expect(spans).toEqual([{ node: 'a', start: 1, end: 4 }, { node: 'b', start: 5, end: 6 }]);
+    expect(maxInFlight(spans)).toBe(1);
   });
 
   it('given a node that applied twice, should count both', () => {

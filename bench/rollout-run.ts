@@ -1,0 +1,131 @@
+/**
+ * One policy rollout as the benchmarks drive it: the NNCP is created in the apiserver (the
+ * cluster-side activities write its status and NNCEs), the real `policyRollout` workflow is started
+ * on the benchmark's worker queue with the production engine settings, and the run is timed from
+ * the workflow's start to its end (and to the NNCP's Available=True), with the machine's CPU over
+ * that time and every run of its history (continue-as-new included).
+ */
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { NNCP, type NncpSpec, type NodeNetworkConfigurationPolicy } from '../crd/nncp.ts';
+import type { RolloutProgress } from '../crd/progress.ts';
+import { rolloutWorkflowId } from '../workflows/ids.ts';
+import type { policyRollout, PolicyRolloutInput, RolloutOutcome } from '../workflows/policy-rollout.ts';
+import { chainSpanMs, rolloutRuns, type RolloutRun } from './rollout-history.ts';
+import { machineCpuSeconds } from './rollout-proc.ts';
+
+/** Where rollouts run. */
+export interface RolloutTarget {
+  client: Client;
+  objects: CustomObjectsApi;
+  /** The task queue of the workflow worker (and its cluster activities). */
+  queue: string;
+}
+
+/** What one rollout measured. */
+export interface RolloutFigures {
+  outcome: RolloutOutcome | undefined;
+  /** Why it did not end normally (failed workflow, or no end before the timeout: then terminated). */
+  error?: string;
+  /** performance.now() at the workflow's start. */
+  startedAt: number;
+  /** Workflow start → result (Completed, Halted …), ms. */
+  wallMs: number;
+  /** Workflow start → the NNCP read Available=True for this generation, ms; undefined if never seen. */
+  availableMs: number | undefined;
+  /** First event of the first run → last event of the last run, on the server's clock, ms. */
+  serverSpanMs: number;
+  runs: RolloutRun[];
+  /** CPU seconds the whole machine used during the rollout. */
+  machineCpu: number;
+  /** The progress as the workflow last answered it (per-node phases and errors), when it could be read. */
+  progress?: RolloutProgress;
+}
+
+/** Options of {@link runRollout}. */
+export interface RunRolloutOptions {
+  /** Give up (and terminate the workflow) after this long. */
+  timeoutMs: number;
+  /** Print the progress this often (0: never). */
+  progressEveryMs?: number;
+}
+
+const s2 = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+/** Creates NNCP `name` with `spec`; returns its generation and uid. */
+export async function createPolicy(objects: CustomObjectsApi, name: string, spec: NncpSpec): Promise<{ generation: number; uid: string }> {
+  const body: NodeNetworkConfigurationPolicy = { apiVersion: 'nmstate.io/v1', kind: 'NodeNetworkConfigurationPolicy', metadata: { name }, spec };
+  const o = (await objects.createClusterCustomObject({ group: NNCP.group, version: 'v1', plural: NNCP.plural, body })) as NodeNetworkConfigurationPolicy;
+  return { generation: o.metadata.generation ?? 1, uid: o.metadata.uid ?? '' };
+}
+
+/** Polls the NNCP every 100 ms until Available=True for `generation`; resolves with performance.now() then, or undefined once stopped. */
+async function whenAvailable(objects: CustomObjectsApi, name: string, generation: number, stop: { stopped: boolean }): Promise<number | undefined> {
+  while (!stop.stopped) {
+    try {
+      const o = (await objects.getClusterCustomObject({ group: NNCP.group, version: 'v1', plural: NNCP.plural, name })) as NodeNetworkConfigurationPolicy;
+      const st = o.status as { observedGeneration?: number; conditions?: { type: string; status: string }[] } | undefined;
+      if ((st?.observedGeneration ?? generation) >= generation && st?.conditions?.some((x) => x.type === 'Available' && x.status === 'True')) return performance.now();
+    } catch {
+      // not readable this instant: try again
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
+
+/** Creates the policy and runs its rollout to the end (or the timeout). */
+export async function runRollout(target: RolloutTarget, name: string, spec: NncpSpec, opts: RunRolloutOptions): Promise<RolloutFigures> {
+  const { client, objects, queue } = target;
+  const { generation, uid } = await createPolicy(objects, name, spec);
+  const input: PolicyRolloutInput = { policy: name, revision: { generation, uid, spec } };
+  const stop = { stopped: false };
+  const cpu0 = machineCpuSeconds();
+  const t0 = performance.now();
+  const handle = await client.workflow.start<typeof policyRollout>('policyRollout', { taskQueue: queue, workflowId: rolloutWorkflowId(name), args: [input] });
+  const available = whenAvailable(objects, name, generation, stop);
+  const ticker = opts.progressEveryMs
+    ? setInterval(() => {
+        void handle
+          .query<RolloutProgress>('progress')
+          .then((p) => console.log(`  ${name} at ${s2(performance.now() - t0)}: ${p.phase}, ${p.counts.succeeded + p.counts.failed}/${p.counts.matched} done, ${p.counts.inProgress} in flight`))
+          .catch(() => undefined);
+      }, opts.progressEveryMs)
+    : undefined;
+  let outcome: RolloutOutcome | undefined;
+  let error: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    outcome = await Promise.race([
+      handle.result(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no end after ${s2(opts.timeoutMs)}`)), opts.timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    error = err instanceof WorkflowFailedError ? `${err.message}: ${String(err.cause?.message)}` : String(err);
+  } finally {
+    clearTimeout(timer);
+    if (ticker) clearInterval(ticker);
+  }
+  const wallMs = performance.now() - t0;
+  const machineCpu = machineCpuSeconds() - cpu0;
+  // The progress of a failed or stuck rollout says which nodes were where, and why.
+  const progress = outcome?.phase === 'Completed' ? undefined : await handle.query<RolloutProgress>('progress').catch(() => undefined);
+  if (error) await handle.terminate('benchmark gave up').catch(() => undefined);
+  const availableAt = await Promise.race([available, new Promise<undefined>((r) => setTimeout(() => r(undefined), error ? 0 : 10_000).unref())]);
+  stop.stopped = true;
+  const runs = await rolloutRuns(client, handle.workflowId, handle.firstExecutionRunId);
+  const span = chainSpanMs(runs);
+  return {
+    outcome,
+    ...(error ? { error } : {}),
+    startedAt: t0,
+    wallMs,
+    availableMs: availableAt === undefined ? undefined : availableAt - t0,
+    serverSpanMs: span.endMs - span.startMs,
+    runs,
+    machineCpu,
+    ...(progress ? { progress } : {}),
+  };
+}
