@@ -32,9 +32,7 @@ import { eventually, GiveUp } from '../hack/cluster/wait.ts';
 import type { SimNode } from '../hack/cluster/nodes.ts';
 import { netnsExec } from '../activities/nmstate/exec.ts';
 import { NmstateDriver } from '../activities/nmstate/driver.ts';
-import { Journal } from '../activities/node/journal.ts';
-import { NodeAgent } from '../activities/node/agent.ts';
-import type { ApplyDurations } from '../activities/node/index.ts';
+import { Journal, NodeAgent, type ApplyDurations } from '../activities/node/index.ts';
 import { KubeClient } from '../activities/kube/client.ts';
 import { bridgeState } from '../hack/fixtures/bridge.ts';
 
