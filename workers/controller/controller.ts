@@ -10,7 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createClusterActivities } from '../../activities/cluster/index.ts';
 import type { RolloutOptions } from '../../workflows/rollout-options.ts';
@@ -52,6 +52,16 @@ export interface Controller {
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The rollout workflows bundled once per process (seconds of webpack), for every worker it creates. */
+function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  if (!bundle) {
+    bundle = import('@temporalio/worker').then(({ bundleWorkflowCode }) => bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }));
+    bundle.catch(() => (bundle = undefined));
+  }
+  return bundle;
+}
+
 /** Starts the worker (in the background, retrying) and the reconciler. */
 export async function startController(o: ControllerOptions): Promise<Controller> {
   const log = o.logger;
@@ -77,9 +87,10 @@ export async function startController(o: ControllerOptions): Promise<Controller>
   const workerLoop = (async () => {
     for (let failures = 0; !stopping; ) {
       try {
+        const code = await workflowBundle();
         connection ??= await o.connect();
         if (stopping) break;
-        worker = await Worker.create({ connection, namespace: o.namespace, taskQueue: o.taskQueue, workflowsPath: WORKFLOWS_PATH, activities: cluster });
+        worker = await Worker.create({ connection, namespace: o.namespace, taskQueue: o.taskQueue, workflowBundle: code, activities: cluster });
         if (stopping) break;
         log.info({ taskQueue: o.taskQueue }, 'rollout worker running');
         failures = 0;
