@@ -94,3 +94,11 @@ describe('NNCE status', () => {
     expect(next.policyGeneration).toBe(2);
   });
 });
+
+describe('NNCE message bounds', () => {
+  it('given a failure text longer than the bound, should cut it and mark the cut', () => {
+    const m = enactmentConditionChanges(view('Failed', { error: 'e'.repeat(200_000) }), 'p')[0]!.message;
+    expect(m).toHaveLength(64 * 1024);
+    expect(m.endsWith('…')).toBe(true);
+  });
+});

@@ -6,7 +6,7 @@
  */
 import { setConditions, type ConditionChange } from './conditions.ts';
 import { enactmentName, type NnceCondition, type NnceConditionReason, type NnceConditionType, type NnceStatus } from './nnce.ts';
-import type { NodeRolloutPhase } from './nncp.ts';
+import { truncateError, type NodeRolloutPhase } from './nncp.ts';
 
 /** One NNCE condition as a setter decides it. */
 export type NnceConditionChange = ConditionChange<NnceConditionType, NnceConditionReason>;
@@ -53,6 +53,12 @@ export function setEnactmentAborted(message: string): NnceConditionChange[] {
 export function setEnactmentUnknown(message = ''): NnceConditionChange[] {
   return (['Available', 'Failing', 'Progressing', 'Pending', 'Aborted'] as const).map((t) => change(t, 'Unknown', '', t === 'Pending' ? message : ''));
 }
+
+/**
+ * Longest failure message kept in an enactment condition (upstream keeps nmstate's whole output;
+ * knmstate cuts pathological outputs so one node cannot push its enactment near the request limit).
+ */
+export const ENACTMENT_MESSAGE_MAX_LENGTH = 64 * 1024;
 
 /** Upstream's Retrying message: `k` is the number of the next attempt (2…N). */
 export function retryingMessage(node: string, nextAttempt: number, maxAttempts: number): string {
@@ -116,7 +122,7 @@ export function enactmentConditionChanges(view: EnactmentView, policy: string): 
     case 'Succeeded':
       return setEnactmentSuccess('successfully reconciled');
     case 'Failed':
-      return setEnactmentFailedToConfigure(view.error || `error reconciling NodeNetworkConfigurationPolicy on node ${view.node}`);
+      return setEnactmentFailedToConfigure(truncateError(view.error || `error reconciling NodeNetworkConfigurationPolicy on node ${view.node}`, ENACTMENT_MESSAGE_MAX_LENGTH));
     case 'Aborted':
       return setEnactmentAborted(reconcileAbortedMessage(view.node, policy));
     case 'RollingBack':

@@ -110,3 +110,15 @@ describe('status.rollout and the whole NNCP status', () => {
     expect(() => nncpStatus.parse(second)).not.toThrow();
   });
 });
+
+describe('status.rollout bounds', () => {
+  it('given a node without a wave yet and a gate before the first wave, should leave both out rather than break the schema', () => {
+    const p = progressOf(['Pending']);
+    p.nodes[0]!.wave = 0;
+    p.gate = { afterWave: 0, kind: 'manual' };
+    const r = rolloutStatus(p);
+    expect(r.nodes?.[0]).not.toHaveProperty('wave');
+    expect(r).not.toHaveProperty('gate');
+    expect(() => nncpStatus.parse({ rollout: r })).not.toThrow();
+  });
+});

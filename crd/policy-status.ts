@@ -124,7 +124,7 @@ export function rolloutStatus(progress: RolloutProgress, workflowId?: string): R
     ...(workflowId ? { workflowId } : {}),
     currentWave: p.currentWave,
     totalWaves: p.totalWaves,
-    ...(p.gate ? { gate: { afterWave: p.gate.afterWave, ...(p.gate.until ? { until: p.gate.until } : {}) } } : {}),
+    ...(p.gate && p.gate.afterWave >= 1 ? { gate: { afterWave: p.gate.afterWave, ...(p.gate.until ? { until: p.gate.until } : {}) } } : {}),
     counts: { ...p.counts },
     ...(p.abort
       ? {
@@ -141,7 +141,7 @@ export function rolloutStatus(progress: RolloutProgress, workflowId?: string): R
     ...(p.completionTime ? { completionTime: p.completionTime } : {}),
     nodes: p.nodes.slice(0, MAX_STATUS_NODES).map((n) => ({
       name: n.name,
-      wave: n.wave,
+      ...(n.wave >= 1 ? { wave: n.wave } : {}),
       phase: n.phase,
       attempts: n.attempts,
       ...(n.lastError ? { lastError: truncateError(n.lastError) } : {}),

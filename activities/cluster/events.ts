@@ -5,12 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { CoreV1Event } from '@kubernetes/client-node';
-import { NNCP } from '../../crd/nncp.ts';
+import { NNCP, truncateError } from '../../crd/nncp.ts';
 import type { RolloutEvent } from './contract.ts';
 import { EVENT_NAMESPACE } from './kube-api.ts';
 
 /** The component the events name as their source. */
 export const EVENT_COMPONENT = 'knmstate-controller';
+
+/** Longest event message written (the Events API's note limit). */
+export const EVENT_MESSAGE_MAX_LENGTH = 1024;
 
 /** What identifies the policy an event is about. */
 export interface EventSubject {
@@ -38,7 +41,7 @@ export function eventObject(subject: EventSubject, e: RolloutEvent, now: Date): 
     involvedObject: { apiVersion: NNCP.apiVersion, kind: NNCP.kind, name: subject.policy, ...(subject.uid ? { uid: subject.uid } : {}) },
     type: 'Warning',
     reason: e.reason,
-    message: e.message,
+    message: truncateError(e.message, EVENT_MESSAGE_MAX_LENGTH),
     source: { component: EVENT_COMPONENT, ...(e.node ? { host: e.node } : {}) },
     reportingComponent: EVENT_COMPONENT,
     firstTimestamp: now,
