@@ -6,7 +6,7 @@
  * attributes of the dev server, the node agent's environment, the required Secret of prod).
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { parseAllDocuments } from 'yaml';
@@ -298,5 +298,28 @@ describe('deploy/ manifests carry what the processes read', () => {
       });
       expect(mtls.temporal.tls).toEqual({ clientCertPath: '/etc/knmstate/temporal-tls/tls.crt', clientKeyPath: '/etc/knmstate/temporal-tls/tls.key' });
     }
+  });
+});
+
+describe('deploy/images', () => {
+  it.each([
+    ['controller', 'workers/controller.ts'],
+    ['node-agent', 'workers/node-agent.ts'],
+  ])('given the %s Dockerfile, should copy folders that exist, start %s, and warm its compile cache with imports that load', async (image, entry) => {
+    const text = readFileSync(`${root}deploy/images/${image}.Dockerfile`, 'utf8');
+    for (const [, src] of text.matchAll(/^COPY (?!--from)(\S+) /gm)) expect(existsSync(`${root}${src}`)).toBe(true);
+    expect(text).toContain(`ENTRYPOINT ["node", "${entry}"]`);
+    expect(existsSync(`${root}${entry}`)).toBe(true);
+    const warm = /^RUN node --input-type=module -e "(.*)"$/m.exec(text)?.[1];
+    expect(warm).toBeDefined();
+    const r = await execa(process.execPath, ['--input-type=module', '-e', warm!], { cwd: root, reject: false, timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('given the node agent Dockerfile, should build the nmstatectl version the test suite runs', () => {
+    const pinned = /^NMSTATE_VERSION=(\S+)$/m.exec(readFileSync(`${root}hack/tools.sh`, 'utf8'))?.[1];
+    expect(pinned).toBeDefined();
+    expect(readFileSync(`${root}deploy/images/node-agent.Dockerfile`, 'utf8')).toContain(`ARG NMSTATE_VERSION=${pinned}`);
   });
 });
