@@ -100,7 +100,7 @@ export async function policyRollout(input: PolicyRolloutInput): Promise<RolloutO
   const syncPaused = (): void => {
     if (!tracker || tracker.finished) return;
     tracker.setPaused(paused());
-    if (paused() && tracker.phase === 'Progressing') tracker.setPhase('Paused', 'Paused: nodes in flight finish, no new node starts');
+    if (paused() && (tracker.phase === 'Progressing' || tracker.phase === 'Pending')) tracker.setPhase('Paused', 'Paused: nodes in flight finish, no new node starts');
     if (!paused() && tracker.phase === 'Paused') tracker.setPhase('Progressing', progressLine(tracker.progress));
   };
 
