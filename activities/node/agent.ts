@@ -559,6 +559,8 @@ export class NodeAgent {
       return { ...base, action: 'finished', actions: rec.phase === 'committed' ? [] : ['the checkpoint had been committed'], differences: [] };
     }
     if (decision === 'nothing') {
+      // NetworkManager's own rollback has the same blind spots as a requested one (./restore.ts).
+      if (rec.views) actions.push(...(await this.restore(rec.target, rec.desired, timings, { compareOnly: true, views: rec.views })).actions);
       await this.journal.clearInflight();
       this.#log?.info({ node: this.node, ...base }, 'half-done attempt had been rolled back by NetworkManager');
       await this.#notify('recovery');

@@ -28,7 +28,30 @@ export async function captureKernelView(exec: NodeExec, ip = 'ip'): Promise<Kern
     json(exec, ip, ['-4', 'route', 'show', 'table', 'all']),
     json(exec, ip, ['-6', 'route', 'show', 'table', 'all']),
   ]);
-  return parseKernelView(links, addrs, r4, r6);
+  const names = Array.isArray(links) ? (links as { ifname?: unknown }[]).map((l) => String(l.ifname)).filter((n) => /^[\w.@:-]+$/.test(n)) : [];
+  return parseKernelView(links, addrs, r4, r6, await readDisableIpv6(exec, names));
+}
+
+/** `net.ipv6.conf.<link>.disable_ipv6` of each link (links without the sysctl, e.g. IPv6 off in the kernel, are left out). */
+async function readDisableIpv6(exec: NodeExec, names: string[]): Promise<Map<string, boolean>> {
+  const out = new Map<string, boolean>();
+  if (!names.length) return out;
+  const r = await exec.run('grep', ['-H', '.', ...names.map((n) => `/proc/sys/net/ipv6/conf/${n}/disable_ipv6`)], { timeoutMs: 10_000 });
+  for (const line of r.stdout.split('\n')) {
+    const m = /^\/proc\/sys\/net\/ipv6\/conf\/(.+)\/disable_ipv6:(\d)$/.exec(line.trim());
+    if (m) out.set(m[1]!, m[2] === '1');
+  }
+  return out;
+}
+
+/** Switches IPv6 of links on or off (`sysctl -w net/ipv6/conf/<link>/disable_ipv6=…`); one action text each. */
+export async function setIpv6(exec: NodeExec, items: { link: string; disable: boolean }[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const { link, disable } of items) {
+    const r = await exec.run('sysctl', ['-qw', `net/ipv6/conf/${link}/disable_ipv6=${disable ? 1 : 0}`], { timeoutMs: 10_000 });
+    out.push(`IPv6 ${disable ? 'off' : 'on'} on ${link}${r.exitCode === 0 ? '' : ` (failed: ${r.stderr.trim()})`}`);
+  }
+  return out;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { kernelDiffs, linkAndAddressRepair, parseKernelView, routeRepair, type KernelView } from './kernel-view.ts';
+import { kernelDiffs, linkAndAddressRepair, metricOnlyDrift, parseKernelView, routeRepair, type KernelView } from './kernel-view.ts';
 import { fullScope, type Scope } from './state.ts';
 
 /** A fresh simulated node's eth0 as iproute2 prints it: configured with `ip`, not NetworkManager. */
@@ -79,5 +79,20 @@ describe('kernel view: what an operator sees with ip', () => {
     expect(linkAndAddressRepair(before, takenOver, fullScope(), new Set(['eth1']))).toEqual([]);
     expect(routeRepair(before, takenOver, fullScope(), new Set(['eth1']))).toEqual([]);
     expect(routeRepair(before, takenOver, only('eth0')).length).toBe(6);
+  });
+});
+
+describe('kernel view: route metrics NetworkManager moved', () => {
+  const view = (metric: number, extra: Record<string, unknown>[] = []): KernelView =>
+    parseKernelView([{ ifname: 'eth1', flags: ['UP'], mtu: 1500, linkinfo: { info_kind: 'veth' }, inet6_addr_gen_mode: 'none' }], [{ ifname: 'eth1', addr_info: [{ family: 'inet', local: '203.0.113.41', prefixlen: 24, scope: 'global', noprefixroute: true }] }], [{ dst: '203.0.113.0/24', dev: 'eth1', protocol: 'kernel', scope: 'link', prefsrc: '203.0.113.41', metric }, ...extra], []);
+  const routesVia = (dev: string): Scope => ({ ...only('eth2'), routeInterfaces: new Set(['eth2', dev]) });
+
+  it('given only the metric of a device prefix route changed (101 → 103), should name the device even when only routes via it are in scope', () => {
+    expect(metricOnlyDrift(view(101), view(103), routesVia('eth1'), new Set(['eth1']))).toEqual(['eth1']);
+  });
+
+  it('given a route that differs in more than its metric, or an unchanged device, should not', () => {
+    expect(metricOnlyDrift(view(101), view(101), routesVia('eth1'), new Set(['eth1']))).toEqual([]);
+    expect(metricOnlyDrift(view(101), view(103, [{ dst: '198.51.100.0/25', gateway: '203.0.113.1', dev: 'eth1', protocol: 'static', metric: 150 }]), routesVia('eth1'), new Set(['eth1']))).toEqual([]);
   });
 });

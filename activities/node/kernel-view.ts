@@ -28,6 +28,8 @@ export interface KLink {
   master: string | null;
   /** `eui64`, `none`, `stable_secret`, `random`; undefined without IPv6. */
   addrGenMode: string | undefined;
+  /** IPv6 on (`net.ipv6.conf.<link>.disable_ipv6` = 0); undefined when not read. */
+  ipv6: boolean | undefined;
 }
 
 /** One address. */
@@ -81,8 +83,11 @@ function defaultDst(dst: string | undefined, family: 4 | 6): string {
   return dst.includes('/') ? dst : `${dst}/${family === 4 ? 32 : 128}`;
 }
 
-/** Parses iproute2's JSON (`ip -d -j link`, `ip -j addr`, `ip -j -4 route show table all`, `ip -j -6 route …`). */
-export function parseKernelView(links: unknown, addrs: unknown, routes4: unknown, routes6: unknown): KernelView {
+/**
+ * Parses iproute2's JSON (`ip -d -j link`, `ip -j addr`, `ip -j -4 route show table all`,
+ * `ip -j -6 route …`) and, per link, `disable_ipv6` (link name → the sysctl's value).
+ */
+export function parseKernelView(links: unknown, addrs: unknown, routes4: unknown, routes6: unknown, disableIpv6: ReadonlyMap<string, boolean> = new Map()): KernelView {
   const view: KernelView = { links: [], addresses: [], routes: [] };
   for (const l of list(links)) {
     const info = (l.linkinfo ?? {}) as J;
@@ -93,6 +98,7 @@ export function parseKernelView(links: unknown, addrs: unknown, routes4: unknown
       mtu: Number(l.mtu),
       master: txt(l.master) ?? null,
       addrGenMode: txt(l.inet6_addr_gen_mode),
+      ipv6: disableIpv6.has(String(l.ifname)) ? !disableIpv6.get(String(l.ifname)) : undefined,
     });
   }
   for (const a of list(addrs)) {
@@ -130,7 +136,7 @@ export function parseKernelView(links: unknown, addrs: unknown, routes4: unknown
 }
 
 /** A link as one comparable line. */
-export const linkKey = (l: KLink): string => `${l.name} ${l.kind} ${l.up ? 'up' : 'down'} mtu ${l.mtu} master ${l.master ?? '-'} addrgenmode ${l.addrGenMode ?? '-'}`;
+export const linkKey = (l: KLink): string => `${l.name} ${l.kind} ${l.up ? 'up' : 'down'} mtu ${l.mtu} master ${l.master ?? '-'} addrgenmode ${l.addrGenMode ?? '-'}${l.ipv6 === undefined ? '' : ` ipv6 ${l.ipv6 ? 'on' : 'off'}`}`;
 /** An address's identity (device and address/prefix). */
 const addrId = (a: KAddr): string => `${a.dev} ${a.local}/${a.prefixlen}`;
 /** An address as one comparable line. */
@@ -181,7 +187,10 @@ export function kernelDiffs(before: KernelView, now: KernelView, scope: Scope, o
   const nowLinks = new Map(n.links.map((l) => [l.name, l]));
   const beforeNames = new Set(b.links.map((l) => l.name));
   const links = setDiff('kernel link', b.links.filter((l) => nowLinks.has(l.name)).map(linkKey), n.links.filter((l) => beforeNames.has(l.name)).map(linkKey));
-  const present = (dev: string | undefined): boolean => dev !== undefined && beforeNames.has(dev) && nowLinks.has(dev);
+  // Addresses and routes of links that exist on both sides (a route via an interface outside the scope's own interfaces counts too).
+  const allBefore = new Set(before.links.map((l) => l.name));
+  const allNow = new Set(now.links.map((l) => l.name));
+  const present = (dev: string | undefined): boolean => dev !== undefined && allBefore.has(dev) && allNow.has(dev);
   return [
     ...links,
     ...setDiff('kernel address', b.addresses.filter((a) => present(a.dev)).map(addrKey), n.addresses.filter((a) => present(a.dev)).map(addrKey)),
@@ -191,6 +200,17 @@ export function kernelDiffs(before: KernelView, now: KernelView, scope: Scope, o
 
 function addrAdd(a: KAddr): string {
   return `address add ${a.local}/${a.prefixlen} dev ${a.dev} scope ${a.scope}${a.broadcast ? ` broadcast ${a.broadcast}` : ''}${a.metric !== undefined ? ` metric ${a.metric}` : ''}${a.flags.filter((f) => f !== 'secondary' && f !== 'dynamic' && f !== 'temporary' && f !== 'stable-privacy').map((f) => ` ${f}`).join('')}`;
+}
+
+/**
+ * Step 0 of a kernel restore: links (present in both views, within scope, optionally only `only`)
+ * whose IPv6 must be switched back on or off (`net.ipv6.conf.<link>.disable_ipv6`) before their
+ * addresses can be put back.
+ */
+export function ipv6Repair(before: KernelView, now: KernelView, scope: Scope, only?: ReadonlySet<string>): { link: string; disable: boolean }[] {
+  const b = scopedView(before, scope, only);
+  const nowLinks = new Map(scopedView(now, scope, only).links.map((l) => [l.name, l]));
+  return b.links.filter((l) => l.ipv6 !== undefined && nowLinks.get(l.name)?.ipv6 !== undefined && nowLinks.get(l.name)?.ipv6 !== l.ipv6).map((l) => ({ link: l.name, disable: !l.ipv6 }));
 }
 
 /**
@@ -242,4 +262,28 @@ export function routeRepair(before: KernelView, now: KernelView, scope: Scope, o
   const add = b.routes.filter((r) => usable(r) && !nk.has(routeLine(r))).map((r) => `route replace ${routeLine(r)}`);
   const del = n.routes.filter((r) => !bk.has(routeLine(r))).map((r) => `route del ${routeLine(r)}`);
   return [...add, ...del];
+}
+
+/**
+ * Links among `candidates` whose only difference within scope is the metric of routes that are
+ * otherwise the same (NetworkManager picks a device's route metric anew, and higher, when it
+ * re-activates a profile while its old reservation is held; activating it afresh gives it back).
+ */
+export function metricOnlyDrift(before: KernelView, now: KernelView, scope: Scope, candidates: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const dev of candidates) {
+    // The device's own link and addresses, whatever the scope; its routes within the scope.
+    const bl = before.links.filter((l) => l.name === dev);
+    const nl = now.links.filter((l) => l.name === dev);
+    if (!bl.length || !nl.length) continue;
+    const sameLinks = bl.map(linkKey).join() === nl.map(linkKey).join();
+    const addrs = (v: KernelView): string => v.addresses.filter((a) => a.dev === dev).map(addrKey).sort().join();
+    const sameAddrs = addrs(before) === addrs(now);
+    const one = new Set([dev]);
+    const bk = scopedView(before, scope, one).routes.map(routeLine).sort();
+    const nk = scopedView(now, scope, one).routes.map(routeLine).sort();
+    const noMetric = (l: string[]): string => l.map((x) => x.replace(/ metric \d+/, '')).sort().join();
+    if (sameLinks && sameAddrs && bk.join() !== nk.join() && noMetric(bk) === noMetric(nk)) out.push(dev);
+  }
+  return out.sort();
 }

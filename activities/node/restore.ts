@@ -13,16 +13,19 @@
  *     them as external again (`connected (externally)`);
  *  3. compare both views again; what is left is reported as differences.
  *
- * Interfaces NetworkManager managed before are NetworkManager's: its checkpoint, or nmstate's apply
- * of their profiles, is what restores them, and `ip` is not used on them (NetworkManager would undo
- * it); their remaining differences (e.g. a route metric NetworkManager picked anew) are reported.
+ * Interfaces NetworkManager has a profile active on are NetworkManager's: its checkpoint, or
+ * nmstate's apply of their profiles, is what restores them, and `ip` is not used on them
+ * (NetworkManager would undo it). One thing it gets wrong is fixed through it: a re-activation while
+ * the device's old route-metric reservation is held moves its routes to a higher metric (101 → 103);
+ *  4. such a device, whose only difference is that metric, has its profile activated afresh.
+ * Whatever else remains is reported.
  */
 import type { NmstateMode } from '../nmstate/types.ts';
 import type { NodeExec } from '../nmstate/exec.ts';
-import { captureKernelView, runIpBatch, waitForDad } from './kernel-capture.ts';
-import { kernelDiffs, linkAndAddressRepair, routeRepair, type KernelView } from './kernel-view.ts';
-import { captureNmView, deleteProfiles, waitForDevices } from './nm-profiles.ts';
-import { isExternal, nmDiffs, nmUndoPlan, type NmView } from './nm-view.ts';
+import { captureKernelView, runIpBatch, setIpv6, waitForDad } from './kernel-capture.ts';
+import { ipv6Repair, kernelDiffs, linkAndAddressRepair, metricOnlyDrift, routeRepair, type KernelView } from './kernel-view.ts';
+import { captureNmView, deleteProfiles, reactivateProfile, waitForDevices } from './nm-profiles.ts';
+import { isExternal, nmDiffs, nmUndoPlan, type NmDevice, type NmView } from './nm-view.ts';
 import type { Scope } from './state.ts';
 
 /** The views of a node recorded before a change. */
@@ -53,11 +56,17 @@ export async function captureNodeViews(d: ViewDeps): Promise<NodeViews> {
 /** Whether an interface is in `scope`. */
 export const ifaceInScope = (scope: Scope) => (name: string): boolean => scope.all || scope.interfaces.has(name) || scope.routeInterfaces.has(name);
 
-/** Interfaces the kernel view may be restored on: all (kernel mode), or those NetworkManager did not manage before. */
-function kernelOwned(before: NodeViews): ReadonlySet<string> | undefined {
+/** Whether NetworkManager has (or is bringing up or down) a profile of its own active on the device. */
+const nmActive = (d: NmDevice | undefined): boolean => !!d && !isExternal(d) && /^(connected|connecting|deactivating)/.test(d.state);
+
+/**
+ * Interfaces the kernel view may be restored on: all (kernel mode), or those NetworkManager has no
+ * profile active on, before and now (external, unmanaged, disconnected devices).
+ */
+function kernelOwned(before: NodeViews, nmNow: NmView | undefined): ReadonlySet<string> | undefined {
   if (!before.nm) return undefined;
-  const nmManaged = new Set(before.nm.devices.filter((d) => !isExternal(d) && d.state !== 'unmanaged').map((d) => d.name));
-  return new Set(before.kernel.links.map((l) => l.name).filter((n) => !nmManaged.has(n)));
+  const active = new Set([...before.nm.devices, ...(nmNow?.devices ?? [])].filter(nmActive).map((d) => d.name));
+  return new Set(before.kernel.links.map((l) => l.name).filter((n) => !active.has(n)));
 }
 
 /** The differences between the recorded views and the node now, within `scope`. */
@@ -84,10 +93,16 @@ export async function restoreViews(d: ViewDeps, before: NodeViews, scope: Scope)
     const stuck = await waitForDevices(d.exec, released, (x) => !!x && !x.state.startsWith('connected') && !/ing\b/.test(x.state), settle, d.nmcliBin);
     for (const x of stuck) actions.push(`NetworkManager did not release ${x.name} within ${settle} ms (${x.state})`);
   }
-  const only = kernelOwned(before);
+  const nmAfterUndo = d.mode === 'networkmanager' && before.nm ? await captureNmView(d.exec, d.nmcliBin) : undefined;
+  const only = kernelOwned(before, nmAfterUndo);
   const touched = new Set<string>();
   for (let round = 1; round <= 2; round++) {
-    const now = await captureKernelView(d.exec, d.ipBin);
+    let now = await captureKernelView(d.exec, d.ipBin);
+    const ipv6 = ipv6Repair(before.kernel, now, scope, only);
+    if (ipv6.length) {
+      actions.push(...(await setIpv6(d.exec, ipv6)));
+      now = await captureKernelView(d.exec, d.ipBin);
+    }
     const lines = [...linkAndAddressRepair(before.kernel, now, scope, only), ...routeRepair(before.kernel, now, scope, only)];
     if (!lines.length) break;
     for (const l of lines) touched.add(/ dev (\S+)/.exec(l)?.[1] ?? '');
@@ -100,6 +115,12 @@ export async function restoreViews(d: ViewDeps, before: NodeViews, scope: Scope)
     const stuck = await waitForDevices(d.exec, handBack, isExternal, settle, d.nmcliBin);
     for (const x of stuck) actions.push(`NetworkManager did not take ${x.name} as external within ${settle} ms (${x.state})`);
     if (handBack.length > stuck.length) actions.push(`handed ${handBack.filter((h) => !stuck.some((s) => s.name === h)).join(', ')} back (connected externally, as before)`);
+  }
+  // NetworkManager's own devices: a re-activation that moved their route metrics is undone by activating them afresh.
+  if (nmAfterUndo) {
+    const candidates = new Set(nmAfterUndo.devices.filter((x) => nmActive(x) && x.uuid && ifaceInScope(scope)(x.name)).map((x) => x.name));
+    const drift = metricOnlyDrift(before.kernel, await captureKernelView(d.exec, d.ipBin), scope, candidates);
+    for (const dev of drift) actions.push(await reactivateProfile(d.exec, nmAfterUndo.devices.find((x) => x.name === dev)!.uuid!, dev, d.nmcliBin));
   }
   return { actions, differences: await viewDiffs(d, before, scope) };
 }

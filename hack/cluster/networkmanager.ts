@@ -157,7 +157,10 @@ export function nodeNmDir(run: Run, nodeName: string): string {
 /**
  * The keyfile profile of a node's management NIC when NetworkManager manages it (the `mgmtProfile`
  * option): eth0 with its static address and the fabric's gateway, IPv6 link-local only with EUI-64
- * addresses, as a real node's installer would write it.
+ * addresses. Written as NetworkManager itself writes a profile (key order, defaults left out, the
+ * empty `[proxy]` group), as `nmcli` or an installer using NetworkManager would leave it: NetworkManager
+ * rewrites a profile in that form whenever it saves it (a checkpoint rollback does), so a hand-written
+ * layout would differ in text, not in settings, after a rollback (docs/restore.md).
  */
 export function mgmtProfileKeyfile(mgmtIp: string, gateway: string, uuid: string): string {
   return `[connection]
@@ -165,17 +168,18 @@ id=eth0
 uuid=${uuid}
 type=ethernet
 interface-name=eth0
-autoconnect=true
 
 [ethernet]
 
 [ipv4]
-method=manual
 address1=${mgmtIp}/24,${gateway}
+method=manual
 
 [ipv6]
-method=link-local
 addr-gen-mode=eui64
+method=link-local
+
+[proxy]
 `;
 }
 

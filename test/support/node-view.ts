@@ -10,8 +10,8 @@
  *
  * Left out, because they change on their own: counters, address lifetimes, route `expires`, and the
  * UUIDs of NetworkManager's generated in-memory profiles (made anew each time it sees a device it
- * does not manage; their keyfiles are compared without the `uuid=` line), and a profile's last
- * activation `timestamp=`.
+ * does not manage; their keyfiles are compared without the `uuid=` line), and the `timestamp=` line
+ * (a profile's last activation, which NetworkManager writes into some keyfiles and not others).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,7 +80,8 @@ export function keyfiles(run: Run, node: Pick<SimNode, 'name'>): Record<string, 
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) {
       const content = readFileSync(join(dir, f), 'utf8');
-      const stable = content.replace(/^timestamp=.*$/m, 'timestamp=<activation time>');
+      // NetworkManager writes a profile's last activation time into some keyfiles and not others: not configuration.
+      const stable = content.replace(/^timestamp=.*\n/m, '');
       out[`${where}/${f}`] = where === 'run' ? stable.replace(/^uuid=.*$/m, 'uuid=<generated>') : stable;
     }
   }
