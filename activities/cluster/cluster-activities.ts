@@ -115,7 +115,7 @@ export function createClusterActivities(opts: ClusterActivityOptions): ClusterAc
     const policy = input.policy;
     const progress = { ...input.progress, generation: input.generation };
     let conflicts = 0;
-    const workflowId = activityContext()?.info.workflowExecution?.workflowId;
+    const calledBy = input.workflowId ?? activityContext()?.info.workflowExecution?.workflowId;
     try {
       const first = await api.getPolicy(policy);
       if (!first) return { written: false, reason: NOT_WRITTEN.policyGone };
@@ -151,6 +151,7 @@ export function createClusterActivities(opts: ClusterActivityOptions): ClusterAc
           const again = staleReport(obj, input);
           if (again) return { written: false, reason: again };
         }
+        const workflowId = calledBy ?? obj.status?.rollout?.workflowId;
         const status = policyStatus(obj.status, progress, { now: kubeTime(new Date()), ...(workflowId ? { workflowId } : {}) });
         try {
           await api.replacePolicyStatus({ ...obj, status });

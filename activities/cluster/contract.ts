@@ -74,6 +74,11 @@ export interface ReportStatusInput {
   enactments: EnactmentUpdate[];
   events?: RolloutEvent[];
   /**
+   * The workflow running the rollout, for `status.rollout.workflowId`. Absent: the calling
+   * workflow's id when run as an activity, else the id already in the status.
+   */
+  workflowId?: string;
+  /**
    * Rate limit: the activity returns no sooner than this long after its write, so a workflow that
    * reports in a loop writes at most 1000/minIntervalMs times a second. @default 0
    */

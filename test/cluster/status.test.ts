@@ -73,6 +73,15 @@ describe('NNCP status written by reportStatus', () => {
     expect((await s.getPolicy(policy)).status).toBeUndefined();
   });
 
+  it('given a report that names its workflow and one that does not, should keep the workflow id', async () => {
+    const policy = 'st-workflow';
+    const { uid, generation } = await s.createPolicy(policy);
+    const progress = progressOf(['Applying'], { policy, generation, nodeNames: s.nodes });
+    await s.cluster.reportStatus({ policy, uid, generation, progress, enactments: [], workflowId: `nncp/${policy}` });
+    await s.cluster.reportStatus({ policy, uid, generation, progress, enactments: [] });
+    expect((await s.getPolicy(policy)).status?.rollout?.workflowId).toBe(`nncp/${policy}`);
+  });
+
   it('given a policy that does not exist, should write nothing', async () => {
     expect(await report('st-missing', 1, ['Succeeded'])).toEqual({ written: false, reason: 'PolicyNotFound' });
   });
