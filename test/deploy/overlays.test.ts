@@ -10,7 +10,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { parseAllDocuments } from 'yaml';
+import { Connection } from '@temporalio/client';
 import { openCluster, type Cluster } from '../../hack/cluster/cluster.ts';
+import { freePorts } from '../../hack/cluster/ports.ts';
+import { isAlive, startProcess, tailLog } from '../../hack/cluster/proc.ts';
+import { Run } from '../../hack/cluster/run.ts';
+import { eventually, GiveUp } from '../../hack/cluster/wait.ts';
 import { serviceAccountKubeconfig } from '../../hack/cluster/users.ts';
 import { knmstateSearchAttributes } from '../../workflows/search-attributes.ts';
 import { parseNodeAgentEnv } from '../../workers/node-agent-config.ts';
@@ -232,6 +237,40 @@ describe('deploy/ manifests carry what the processes read', () => {
     const controller = podSpec(find(objs, 'Deployment', CONTROLLER)).containers[0]!;
     expect(containerEnv(objs, controller).TEMPORAL_ADDRESS).toBe(`${svc.metadata.name}.${svc.metadata.namespace}.svc:${grpc.port}`);
   });
+
+  it("given the dev overlay's Temporal arguments, should start the real dev server (same CLI version) with every knmstate search attribute registered", async () => {
+    const objs = await build('deploy/overlays/dev');
+    const server = podSpec(find(objs, 'Deployment', 'temporal-dev')).containers[0]!;
+    const image = (server as Container & { image?: string }).image ?? '';
+    const run = Run.create();
+    try {
+      // The pod's arguments as they are, but for this machine's loopback, free ports and a run folder.
+      const [port, uiPort] = await freePorts(2);
+      const local: Record<string, string> = { '--ip': '127.0.0.1', '--port': String(port), '--ui-port': String(uiPort), '--db-filename': run.path('temporal.db') };
+      const args = (server.args ?? []).map((a, i, all) => local[all[i - 1]!] ?? a);
+      const version = /temporal:(\S+)$/.exec(image)?.[1];
+      const cli = await execa(cluster.tools.temporal, ['--version'], { reject: false });
+      expect(cli.stdout).toContain(`temporal version ${version}`);
+      const rec = startProcess({ name: 'temporal-dev-overlay', command: cluster.tools.temporal, args, log: run.path('temporal.log') });
+      run.recordProc(rec);
+      const connection = await eventually(
+        async () => {
+          if (!isAlive(rec)) throw new GiveUp(`temporal exited with the dev overlay's arguments:\n${tailLog(rec.log)}`);
+          return Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 1_000 });
+        },
+        { timeoutMs: 30_000, intervalMs: 200, what: "Temporal dev server with the dev overlay's arguments" },
+      );
+      try {
+        const listed = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+        const custom = Object.keys(listed.customAttributes ?? {}).sort();
+        expect(custom).toEqual(knmstateSearchAttributes.map((k) => k.name).sort());
+      } finally {
+        await connection.close();
+      }
+    } finally {
+      await run.teardown();
+    }
+  }, 60_000);
 
   it("given the base, should run the node agent on the host network with its node's name, NetworkManager's D-Bus, a host state folder, and an environment its own parser accepts", async () => {
     const objs = await build('deploy/base');
