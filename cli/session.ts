@@ -1,10 +1,12 @@
 /**
  * The connections a command opens, lazily and once: the Temporal client and the Kubernetes API. Every
- * failure to connect becomes a {@link CliError} that says what to set. `close()` releases both.
+ * failure to connect becomes a {@link CliError} that says what to set. `close()` releases both. The
+ * two client libraries load on first use (together ~4 s on a busy machine), so `--help`, completion
+ * and flag errors answer at once.
  */
 import { readFileSync } from 'node:fs';
 import type { Client, TLSConfig } from '@temporalio/client';
-import { ApiException, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { NNCE, LABEL_POLICY, type NodeNetworkConfigurationEnactment } from '../crd/nnce.ts';
 import { NNCP, type NodeNetworkConfigurationPolicy } from '../crd/nncp.ts';
 import type { CliConfig, TemporalSettings } from './config.ts';
@@ -70,12 +72,13 @@ export class Session {
   }
 
   /** The kubeconfig, loaded like kubectl does; a {@link CliError} (exit 3) when it cannot be. */
-  kubeConfig(): KubeConfig {
-    return this.#kubeApi().kc;
+  async kubeConfig(): Promise<KubeConfig> {
+    return (await this.#kubeApi()).kc;
   }
 
-  #kubeApi(): { kc: KubeConfig; objects: CustomObjectsApi } {
+  async #kubeApi(): Promise<{ kc: KubeConfig; objects: CustomObjectsApi }> {
     if (this.#kube) return this.#kube;
+    const { CustomObjectsApi, KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
     const path = this.config.kube.kubeconfig ?? this.env.KUBECONFIG?.split(':').find(Boolean);
     try {
@@ -97,9 +100,9 @@ export class Session {
   /** The policy, or undefined when it does not exist. */
   async getPolicy(name: string): Promise<NodeNetworkConfigurationPolicy | undefined> {
     try {
-      return (await this.#kubeApi().objects.getClusterCustomObject({ group: NNCP.group, version: NNCP.version, plural: NNCP.plural, name })) as NodeNetworkConfigurationPolicy;
+      return (await (await this.#kubeApi()).objects.getClusterCustomObject({ group: NNCP.group, version: NNCP.version, plural: NNCP.plural, name })) as NodeNetworkConfigurationPolicy;
     } catch (err) {
-      if (err instanceof ApiException && err.code === 404) return undefined;
+      if (isApiException(err) && err.code === 404) return undefined;
       throw this.#kubeError(err);
     }
   }
@@ -107,7 +110,7 @@ export class Session {
   /** Every policy. */
   async listPolicies(): Promise<NodeNetworkConfigurationPolicy[]> {
     try {
-      const list = (await this.#kubeApi().objects.listClusterCustomObject({ group: NNCP.group, version: NNCP.version, plural: NNCP.plural })) as { items: NodeNetworkConfigurationPolicy[] };
+      const list = (await (await this.#kubeApi()).objects.listClusterCustomObject({ group: NNCP.group, version: NNCP.version, plural: NNCP.plural })) as { items: NodeNetworkConfigurationPolicy[] };
       return list.items;
     } catch (err) {
       throw this.#kubeError(err);
@@ -117,7 +120,7 @@ export class Session {
   /** The enactments of a policy. */
   async listEnactments(policy: string): Promise<NodeNetworkConfigurationEnactment[]> {
     try {
-      const list = (await this.#kubeApi().objects.listClusterCustomObject({ group: NNCE.group, version: NNCE.version, plural: NNCE.plural, labelSelector: `${LABEL_POLICY}=${policy}` })) as {
+      const list = (await (await this.#kubeApi()).objects.listClusterCustomObject({ group: NNCE.group, version: NNCE.version, plural: NNCE.plural, labelSelector: `${LABEL_POLICY}=${policy}` })) as {
         items: NodeNetworkConfigurationEnactment[];
       };
       return list.items;
@@ -129,7 +132,7 @@ export class Session {
   #kubeError(err: unknown): CliError {
     if (err instanceof CliError) return err;
     const server = this.#kube?.kc.getCurrentCluster()?.server ?? 'the API server';
-    if (err instanceof ApiException) {
+    if (isApiException(err)) {
       if (err.code === 401 || err.code === 403) return usageError(`the Kubernetes API at ${server} refused the request (HTTP ${err.code})`, 'check the credentials of the kubeconfig context (--context)');
       return new CliError(`the Kubernetes API at ${server} answered HTTP ${err.code}: ${firstLine(err)}`);
     }
@@ -147,6 +150,11 @@ export class Session {
       // never connected
     }
   }
+}
+
+/** An HTTP error of @kubernetes/client-node (its ApiException: a numeric `code` and a `body`). */
+function isApiException(err: unknown): err is Error & { code: number } {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'number' && 'body' in err;
 }
 
 /** The first line of an error's message. */

@@ -5,7 +5,6 @@
  * refused (exit 1).
  */
 import { Command } from 'commander';
-import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { abortUpdate, type AbortAccepted } from '../../workflows/messages.ts';
 import { outputArg, type CommandContext } from '../context.ts';
 import { requester } from '../config.ts';
@@ -46,6 +45,7 @@ export function abortCommand(ctx: CommandContext, done: (code: number) => void):
       const session = ctx.session();
       const handle = await runningRollout(session, policy, 'abort');
       const mode = flags.rollback ? 'rollback' : 'halt';
+      const { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } = await import('@temporalio/client');
       let accepted: AbortAccepted;
       try {
         accepted = await session.withDeadline(ABORT_TIMEOUT_MS, () =>

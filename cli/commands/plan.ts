@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { WorkflowFailedError } from '@temporalio/client';
 import type { planPolicy, PolicyPlan } from '../../workflows/plan-policy.ts';
 import { formatDuration } from '../../crd/quantities.ts';
 import { durationArg, outputArg, type CommandContext } from '../context.ts';
@@ -68,6 +67,7 @@ export function planCommand(ctx: CommandContext, done: (code: number) => void): 
       const taskQueue = resolveTaskQueue(flags.taskQueue, ctx.io.env);
       await requirePollers(session, taskQueue);
       const client = await session.temporal();
+      const { WorkflowFailedError } = await import('@temporalio/client');
       const timeout = flags.timeout ?? PLAN_TIMEOUT_MS;
       const plans: PolicyPlan[] = [];
       for (const x of policies) {
