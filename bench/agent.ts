@@ -35,6 +35,7 @@ import { NmstateDriver } from '../activities/nmstate/driver.ts';
 import { Journal, NodeAgent, type ApplyDurations } from '../activities/node/index.ts';
 import { KubeClient } from '../activities/kube/client.ts';
 import { bridgeState } from '../hack/fixtures/bridge.ts';
+import { agentProcessEnv } from '../hack/cluster/agent-env.ts';
 
 const { values } = parseArgs({ options: { 'idle-seconds': { type: 'string', default: '60' }, hosted: { type: 'string', default: '100' }, rounds: { type: 'string', default: '20' } } });
 const idleSeconds = Number(values['idle-seconds']);
@@ -71,18 +72,8 @@ async function startAgent(cluster: Cluster, stateDir: string, env: Record<string
   const child = spawn(process.execPath, [agentPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/root',
+      ...agentProcessEnv({ info: cluster.info, tools: cluster.tools, stateDir, mode: 'kernel' }),
       NODE_COMPILE_CACHE: compileCache,
-      KNMSTATE_NMSTATE_MODE: 'kernel',
-      KNMSTATE_NMSTATECTL: cluster.tools.nmstatectl,
-      KNMSTATE_PING: cluster.tools.ping,
-      KNMSTATE_STATE_DIR: stateDir,
-      TEMPORAL_ADDRESS: cluster.info.temporal.address,
-      TEMPORAL_NAMESPACE: cluster.info.temporal.namespace,
-      KUBECONFIG: cluster.info.kube.kubeconfig,
-      KNMSTATE_HEALTH_PORT: '0',
-      PROBE_DNS_HOST: 'gateway.knmstate.test',
       LOG_LEVEL: 'info',
       ...env,
     },

@@ -11,6 +11,7 @@
  * not checked here. Pure: no I/O, safe in workflow code.
  */
 import { interfaceNameProblem, ipFamily, isDnsName, isMacAddress, parseCidr } from './net.ts';
+import { isObj } from './json.ts';
 
 /** One problem found in a desired state. */
 export interface DesiredStateError {
@@ -80,7 +81,6 @@ const U32_MAX = 4_294_967_295;
 
 type Obj = Record<string, unknown>;
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** An nmpolicy template stands for any value (list, object, string); it is rendered per node. */
 const isTemplate = (v: unknown): boolean => typeof v === 'string' && TEMPLATE.test(v);
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);

@@ -62,6 +62,11 @@ export const NODE_ERROR_TYPES = [
 /** A failure type of the node activities. */
 export type NodeErrorType = (typeof NODE_ERROR_TYPES)[number];
 
+/** Whether `type` is one of the node activities' failure types. */
+export function isNodeErrorType(type: string): type is NodeErrorType {
+  return (NODE_ERROR_TYPES as readonly string[]).includes(type);
+}
+
 /** Whether a retry can help with a failure of this type (unknown types: yes, Temporal's default). */
 export function isRetryable(type: string): boolean {
   return (ERROR_TYPES as Record<string, { retryable: boolean } | undefined>)[type]?.retryable ?? true;

@@ -7,6 +7,7 @@ import type { NncpSpec, NodeSelectorRequirement, NodeSelectorTerm, OnFailureMode
 import { MANUAL_PAUSE } from './nncp.ts';
 import { resolveProbes, type ResolvedProbes } from './probes.ts';
 import { failureBudget, maxUnavailableLimit, parseDuration, scaleIntOrPercent } from './quantities.ts';
+import { canonical } from './json.ts';
 
 /** What the helpers need to know about a node. */
 export interface NodeInfo {
@@ -159,19 +160,6 @@ export function planRollout<T extends NodeInfo>(spec: NncpSpec, nodes: readonly 
   };
   if (error !== undefined) plan.maxUnavailableError = error;
   return plan;
-}
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
 }
 
 /** The spec without the fields that steer a running rollout rather than define it (`rollout.paused`). */

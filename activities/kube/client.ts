@@ -15,14 +15,14 @@ import { request as httpsRequest, Agent, type RequestOptions } from 'node:https'
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { InvalidConfigurationError, KnmstateError } from '../../crd/errors.ts';
 
 /** A failed API call: the HTTP status and the API server's Status reason/message when it sent one. */
-export class KubeError extends Error {
+export class KubeError extends KnmstateError {
   readonly code: number;
   readonly reason: string | undefined;
   constructor(code: number, message: string, reason?: string) {
-    super(message);
-    this.name = 'KubeError';
+    super('KubeApiFailed', message);
     this.code = code;
     this.reason = reason;
   }
@@ -75,13 +75,13 @@ export class KubeClient {
     const cfg = parseYaml(readFileSync(path, 'utf8')) as Obj;
     const named = (list: unknown, name: unknown, what: string): Obj => {
       const e = (Array.isArray(list) ? (list as Obj[]) : []).find((x) => x.name === name);
-      if (!e) throw new Error(`kubeconfig ${path}: no ${what} named ${JSON.stringify(name)}`);
+      if (!e) throw new InvalidConfigurationError(`kubeconfig ${path}: no ${what} named ${JSON.stringify(name)}`);
       return (e[what] as Obj | undefined) ?? {};
     };
     const ctx = named(cfg.contexts, context ?? cfg['current-context'], 'context');
     const cluster = named(cfg.clusters, ctx.cluster, 'cluster');
     const user = named(cfg.users, ctx.user, 'user');
-    if (user.exec || user['auth-provider'] || user.username) throw new Error(`kubeconfig ${path}: user ${String(ctx.user)} needs an exec plugin, auth provider or basic auth, which the node agent does not support; use a token or client certificate`);
+    if (user.exec || user['auth-provider'] || user.username) throw new InvalidConfigurationError(`kubeconfig ${path}: user ${String(ctx.user)} needs an exec plugin, auth provider or basic auth, which the node agent does not support; use a token or client certificate`);
     const fileOr = (data: unknown, file: unknown): Buffer | undefined => (typeof data === 'string' ? b64(data) : typeof file === 'string' ? readFileSync(file) : undefined);
     const tokenFile = typeof user.tokenFile === 'string' ? user.tokenFile : undefined;
     const access: KubeAccess = { server: String(cluster.server) };
@@ -101,7 +101,7 @@ export class KubeClient {
   static inCluster(): KubeClient {
     const host = process.env.KUBERNETES_SERVICE_HOST;
     const port = process.env.KUBERNETES_SERVICE_PORT ?? '443';
-    if (!host) throw new Error('not in a cluster: KUBERNETES_SERVICE_HOST is not set (give KUBECONFIG instead)');
+    if (!host) throw new InvalidConfigurationError('not in a cluster: KUBERNETES_SERVICE_HOST is not set (give KUBECONFIG instead)');
     const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
     const server = host.includes(':') ? `https://[${host}]:${port}` : `https://${host}:${port}`;
     return new KubeClient({ server, ca: readFileSync(`${dir}/ca.crt`), token: () => readFileSync(`${dir}/token`, 'utf8').trim() });
@@ -111,8 +111,8 @@ export class KubeClient {
   static fromKubeConfig(kc: KubeConfigLike): KubeClient {
     const cluster = kc.getCurrentCluster();
     const user = kc.getCurrentUser();
-    if (!cluster) throw new Error('KubeConfig has no current cluster');
-    if (user?.exec || user?.authProvider) throw new Error('KubeConfig user needs an exec plugin or auth provider, which the node agent does not support');
+    if (!cluster) throw new InvalidConfigurationError('KubeConfig has no current cluster');
+    if (user?.exec || user?.authProvider) throw new InvalidConfigurationError('KubeConfig user needs an exec plugin or auth provider, which the node agent does not support');
     const access: KubeAccess = { server: cluster.server };
     if (cluster.caData) access.ca = b64(cluster.caData);
     else if (cluster.caFile) access.ca = readFileSync(cluster.caFile);

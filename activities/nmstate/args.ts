@@ -35,7 +35,7 @@ export function applyArgs(mode: NmstateMode, opts: ApplyArgsOptions = {}): strin
   if (mode === 'kernel') return ['apply', '-q', '-k', ...verify, '-'];
   if (opts.noCommit === false) return ['apply', '-q', ...verify, '-'];
   const timeout = opts.checkpointTimeoutSeconds ?? 480;
-  if (!Number.isInteger(timeout) || timeout < 1) throw new Error(`checkpointTimeoutSeconds must be a positive integer, got ${timeout}`);
+  if (!Number.isInteger(timeout) || timeout < 1) throw new RangeError(`checkpointTimeoutSeconds must be a positive integer, got ${timeout}`);
   return ['apply', '-q', '--no-commit', '--timeout', String(timeout), ...verify, '-'];
 }
 

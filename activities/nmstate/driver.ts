@@ -11,6 +11,7 @@ import type { NodeExec, RunResult } from './exec.ts';
 import { NmstateCommandError } from './errors.ts';
 import { applyArgs, commitArgs, policyArgs, rollbackArgs, showArgs, validateArgs, versionArgs } from './args.ts';
 import type { CapturedStates, CommandTiming, NetworkState, NmstateMode } from './types.ts';
+import { InvalidConfigurationError, KnmstateError } from '../../crd/errors.ts';
 
 /** Settings of a {@link NmstateDriver}. */
 export interface NmstateDriverOptions {
@@ -58,7 +59,7 @@ export class NmstateDriver {
   readonly #tmpDir: string;
 
   constructor(opts: NmstateDriverOptions) {
-    if (!opts.binary) throw new Error('NmstateDriver: the nmstatectl path is empty');
+    if (!opts.binary) throw new InvalidConfigurationError('NmstateDriver: the nmstatectl path is empty');
     this.mode = opts.mode;
     this.binary = opts.binary;
     this.exec = opts.exec;
@@ -104,7 +105,7 @@ export class NmstateDriver {
 
   /** Rolls back to the pending checkpoint (NetworkManager mode only). */
   async rollback(o: CallOptions = {}): Promise<void> {
-    if (this.mode === 'kernel') throw new Error('nmstatectl rollback needs NetworkManager; kernel mode restores its own snapshot');
+    if (this.mode === 'kernel') throw new TypeError('nmstatectl rollback needs NetworkManager; kernel mode restores its own snapshot');
     await this.#run('rollback', rollbackArgs(), o);
   }
 
@@ -181,8 +182,8 @@ function parseJsonState(text: string, what: string): NetworkState {
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${what} printed something that is not JSON: ${(err as Error).message}: ${text.slice(0, 200)}`, { cause: err });
+    throw new KnmstateError('NmstateFailed', `${what} printed something that is not JSON: ${(err as Error).message}: ${text.slice(0, 200)}`, { cause: err });
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${what} printed ${Array.isArray(v) ? 'a list' : typeof v}, not a state object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new KnmstateError('NmstateFailed', `${what} printed ${Array.isArray(v) ? 'a list' : typeof v}, not a state object`);
   return v as NetworkState;
 }

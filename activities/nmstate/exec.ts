@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
+import { InvalidConfigurationError } from '../../crd/errors.ts';
 
 /** Options of one command. */
 export interface RunOptions {
@@ -88,14 +89,14 @@ export function hostExec(opts: ExecOptions = {}): NodeExec {
  * own network.
  */
 export function netnsExec(netns: string, opts: ExecOptions = {}): NodeExec {
-  if (!netns || !NETNS_NAME.test(netns)) throw new Error(`netnsExec: invalid network namespace name ${JSON.stringify(netns)}`);
-  if (!existsSync(`/run/netns/${netns}`)) throw new Error(`netnsExec: network namespace "${netns}" does not exist (no /run/netns/${netns})`);
+  if (!netns || !NETNS_NAME.test(netns)) throw new InvalidConfigurationError(`netnsExec: invalid network namespace name ${JSON.stringify(netns)}`);
+  if (!existsSync(`/run/netns/${netns}`)) throw new InvalidConfigurationError(`netnsExec: network namespace "${netns}" does not exist (no /run/netns/${netns})`);
   const ip = opts.ipBin ?? 'ip';
   return {
     where: `netns ${netns}`,
     netns,
     run: (command, args, o = {}) => {
-      if (!command) throw new Error('netnsExec: empty command');
+      if (!command) throw new TypeError('netnsExec: empty command');
       return runCommand(ip, ['netns', 'exec', netns, command, ...args], o, opts.env);
     },
   };

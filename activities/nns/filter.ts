@@ -8,9 +8,9 @@
  *   and `ovn{bridge-mappings}`.
  */
 import type { NetworkState } from '../nmstate/types.ts';
+import { isObj } from '../../crd/json.ts';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function filterAddresses(ip: unknown): unknown {
   if (!isObj(ip) || !Array.isArray(ip.address)) return ip;

@@ -16,6 +16,7 @@ import { LABEL_FORCE_NNS_REFRESH, NNS, type NodeNetworkState } from '../../crd/n
 import type { NmstateDriver } from '../nmstate/driver.ts';
 import type { NetworkState } from '../nmstate/types.ts';
 import { filterNetworkState } from './filter.ts';
+import { canonical } from '../../crd/json.ts';
 
 /** Settings of one {@link NnsReporter}. */
 export interface NnsReporterOptions {
@@ -31,15 +32,6 @@ export interface NnsReporterOptions {
   /** NetworkManager's version, NetworkManager mode only (`kernel mode` otherwise). */
   networkManagerVersion?: () => Promise<string>;
   logger?: Logger;
-}
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (typeof v === 'object' && v !== null) {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }
 
 const isNotFound = (err: unknown): boolean => isKubeError(err, 404);

@@ -29,7 +29,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { KnmstateError } from '../../crd/errors.ts';
+import { isNodeErrorType, KnmstateError } from '../../crd/errors.ts';
 import { DEFAULT_PROBE_SETTINGS, mergeProbeSettings, type ProbeSettings, type ProbeSettingsInput } from '../../crd/probes.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { NmstateCommandError } from '../nmstate/errors.ts';
@@ -748,15 +748,15 @@ export class NodeAgent {
   }
 
   /**
-   * The error an activity throws: a knmstate error becomes an `ApplicationFailure` of its type (an
-   * nmstatectl error that escaped a step, e.g. NetworkManager out of reach over D-Bus, becomes a node
-   * failure first; a half-done attempt stays in the journal for the next one); anything else
-   * (a cancellation) passes unchanged.
+   * The error an activity throws: a knmstate error becomes an `ApplicationFailure` of its type (one
+   * of a node failure type that escaped a step, e.g. NetworkManager out of reach over D-Bus, gets the
+   * node failure details first; a half-done attempt stays in the journal for the next one); anything
+   * else (a cancellation) passes unchanged.
    */
   #toFailure(err: unknown, ids: AttemptIds): unknown {
     let e = err;
-    if (e instanceof NmstateCommandError) {
-      const message = e.type === NetworkManagerUnavailable ? `NetworkManager on node ${this.node} cannot be reached over D-Bus (nmstatectl ${e.subcommand}: ${e.parsed.message})` : e.message;
+    if (e instanceof KnmstateError && !(e instanceof NodeFailure) && isNodeErrorType(e.type)) {
+      const message = e instanceof NmstateCommandError && e.type === NetworkManagerUnavailable ? `NetworkManager on node ${this.node} cannot be reached over D-Bus (nmstatectl ${e.subcommand}: ${e.parsed.message})` : e.message;
       e = this.#failure(e.type, ids, message, {}, e);
     }
     if (!(e instanceof KnmstateError)) return e;

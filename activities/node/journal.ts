@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { CapturedStates, NetworkState, NmstateMode } from '../nmstate/types.ts';
 import { processStartTime } from '../proc.ts';
 import type { NodeViews } from './restore.ts';
+import { InvalidConfigurationError, KnmstateError } from '../../crd/errors.ts';
 
 /** Phases of an attempt, in order. */
 export type InflightPhase = 'applying' | 'applied' | 'committing' | 'committed' | 'restoring';
@@ -57,10 +58,9 @@ export interface AppliedRecord {
 }
 
 /** Thrown when another live agent holds the node's lock. */
-export class AgentLockedError extends Error {
+export class AgentLockedError extends KnmstateError {
   constructor(message: string) {
-    super(message);
-    this.name = 'AgentLockedError';
+    super('AgentLocked', message);
   }
 }
 
@@ -92,7 +92,7 @@ async function readJson<T>(file: string): Promise<T | undefined> {
     return JSON.parse(await readFile(file, 'utf8')) as T;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`journal file ${file} is unreadable: ${(err as Error).message}`, { cause: err });
+    throw new KnmstateError('JournalUnreadable', `journal file ${file} is unreadable: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -103,7 +103,7 @@ export class Journal {
   #writes: Promise<void> = Promise.resolve();
 
   constructor(stateDir: string, node: string) {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(node)) throw new Error(`journal: node name ${JSON.stringify(node)} is not a valid Kubernetes node name`);
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(node)) throw new InvalidConfigurationError(`journal: node name ${JSON.stringify(node)} is not a valid Kubernetes node name`);
     this.dir = join(stateDir, 'nodes', node);
   }
 

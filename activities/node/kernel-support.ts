@@ -69,7 +69,7 @@ export class KernelSupport {
 
   /** Whether the kernel can create links of rtnetlink kind `kind` (e.g. `vlan`). */
   linkKind(kind: string): Promise<KernelAnswer> {
-    if (!/^[a-z0-9_]+$/.test(kind)) throw new Error(`KernelSupport.linkKind: invalid kind ${JSON.stringify(kind)}`);
+    if (!/^[a-z0-9_]+$/.test(kind)) throw new RangeError(`KernelSupport.linkKind: invalid kind ${JSON.stringify(kind)}`);
     return this.#ask(`kind:${kind}`, ['type', kind]);
   }
 

@@ -4,6 +4,7 @@
  * activation retries (2, 4, … 64 s back-off: ~126 s for a VLAN on a kernel without 8021q).
  */
 import type { NetworkState } from '../nmstate/types.ts';
+import { isObj } from '../../crd/json.ts';
 
 /** nmstate interface type → the kernel's rtnetlink kind (`ip link add … type <kind>`) and the module that provides it. */
 export const LINK_KINDS: Readonly<Record<string, { kind: string; module: string }>> = {
@@ -36,8 +37,6 @@ export interface LinkToCreate {
   module: string;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The interfaces of `desired` that do not exist in `current` and would be created (state `up`, or no

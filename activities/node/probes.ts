@@ -24,6 +24,8 @@ import type { NodeExec } from '../nmstate/exec.ts';
 import type { NetworkState } from '../../crd/network-state.ts';
 import { PROBE_NAMES, probeSetting, type ProbeName, type ProbeSettings } from '../../crd/probes.ts';
 import type { ProbeOutcome, ProbeReport } from './contract.ts';
+import { KnmstateError } from '../../crd/errors.ts';
+import { isObj } from '../../crd/json.ts';
 
 /** Resolves `host` through DNS server `server`; resolves with a short answer text, rejects on failure. */
 export type DnsLookup = (server: string, host: string, timeoutMs: number, signal?: AbortSignal) => Promise<string>;
@@ -41,17 +43,13 @@ export interface ProbeContext {
 }
 
 /** A probe attempt failed; `unavailable` means its precondition is missing (nothing to probe). */
-export class ProbeError extends Error {
+export class ProbeError extends KnmstateError {
   readonly unavailable: boolean;
   constructor(message: string, unavailable = false) {
-    super(message);
-    this.name = 'ProbeError';
+    super('ProbeFailed', message);
     this.unavailable = unavailable;
   }
 }
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The main-table default gateway of a state (IPv4 first), as upstream's ping probe finds it. */
 export function defaultGateway(state: NetworkState): { iface: string; address: string } | undefined {

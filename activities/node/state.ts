@@ -19,11 +19,11 @@
  */
 import type { NetworkState } from '../nmstate/types.ts';
 import type { DiffSummary } from './contract.ts';
+import { canonical, isObj } from '../../crd/json.ts';
 
 export type { DiffSummary } from './contract.ts';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
@@ -164,12 +164,6 @@ const strList = (v: unknown): string[] =>
   asList(v)
     .map((x) => String(x))
     .filter(Boolean);
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isObj(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
-  return JSON.stringify(v) ?? 'null';
-}
 
 /** The comparable part of a `nmstatectl show` output. */
 export function normalizeState(state: NetworkState): NormState {

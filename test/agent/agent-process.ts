@@ -15,6 +15,7 @@ import { expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { callNode } from './workflows.ts';
 import { ipView, nmView, useAgents, type AgentSuite } from './support.ts';
+import { agentProcessEnv } from '../../hack/cluster/agent-env.ts';
 
 /** One agent process. */
 export interface AgentProcess {
@@ -31,8 +32,11 @@ export interface AgentProcessSuite {
   views: () => Promise<unknown>;
   /** The journal's in-flight record of the node, if any. */
   readInflight: () => InflightRecord | undefined;
-  /** Starts workers/node-agent.ts for the node and waits until it polls; `env` adds or overrides variables. */
-  startAgent: (env?: Record<string, string>) => Promise<AgentProcess>;
+  /**
+   * Starts workers/node-agent.ts for the node and waits until it polls; `env` adds or overrides
+   * variables; `onSpawn` gets the process at once (to watch its output before it polls).
+   */
+  startAgent: (env?: Record<string, string>, opts?: { onSpawn?: (agent: AgentProcess) => void }) => Promise<AgentProcess>;
   /** The workflow task queue of the suite's test workflow. */
   queue: () => string;
 }
@@ -76,27 +80,14 @@ export function useAgentProcesses(group: string, mode: NodeMode, opts: { mgmtPro
   const nm = mode === 'networkmanager';
   const inflightFile = () => join(s.stateDir, 'nodes', node().name, 'inflight.json');
 
-  const startAgent = async (env: Record<string, string> = {}): Promise<AgentProcess> => {
+  const startAgent = async (env: Record<string, string> = {}, opts: { onSpawn?: (agent: AgentProcess) => void } = {}): Promise<AgentProcess> => {
     const { t } = s;
     const n = node();
     let out = '';
     const child = spawn(process.execPath, [agentPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/root',
-        NODE_NAME: n.name,
-        NODE_NETNS: n.netns,
-        KNMSTATE_NMSTATE_MODE: mode,
-        ...(n.dbusAddress ? { DBUS_SYSTEM_BUS_ADDRESS: n.dbusAddress } : {}),
-        KNMSTATE_NMSTATECTL: t.cluster.tools.nmstatectl,
-        KNMSTATE_PING: t.cluster.tools.ping,
-        KNMSTATE_STATE_DIR: s.stateDir,
-        TEMPORAL_ADDRESS: t.cluster.info.temporal.address,
-        TEMPORAL_NAMESPACE: t.cluster.info.temporal.namespace,
-        KUBECONFIG: t.cluster.info.kube.kubeconfig,
-        KNMSTATE_HEALTH_PORT: '0',
-        PROBE_DNS_HOST: 'gateway.knmstate.test',
+        ...agentProcessEnv({ info: t.cluster.info, tools: t.cluster.tools, stateDir: s.stateDir, node: n, mode }),
         KNMSTATE_PROBE_TIMEOUT_SECONDS: '3',
         KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS: '3',
         ...env,
@@ -107,6 +98,7 @@ export function useAgentProcesses(group: string, mode: NodeMode, opts: { mgmtPro
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const agent = { child, output: () => out, exited };
     started.push(agent);
+    opts.onSpawn?.(agent);
     await eventually(
       () => {
         if (child.exitCode !== null) throw new GiveUp(`the agent exited (${child.exitCode}): ${out}`);

@@ -13,16 +13,12 @@ import { activeCheckpoints } from '../../hack/cluster/networkmanager.ts';
 import { eventually } from '../../hack/cluster/wait.ts';
 import { NNS } from '../../crd/nns.ts';
 import type { ApplyFailureDetails, ApplyNodeStateResult, PlanNodeResult, RevertNodeStateResult } from '../../activities/node/index.ts';
-import { ipView, nmView, useAgents } from './support.ts';
+import { ipView, nmView, okResult, useAgents } from './support.ts';
 import { bridgeState } from '../../hack/fixtures/bridge.ts';
 
 const bridge = (name: string, port: string, ip: string) => bridgeState({ name, port, ip });
 
-async function ok<T>(p: Promise<{ ok: boolean } & Record<string, unknown>>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(`activity failed: ${JSON.stringify(r)}`);
-  return r.result as T;
-}
+const ok = okResult;
 
 /** The apply scenarios on one node of `group`, in `mode`. */
 export function applyScenarios(group: string, mode: NodeMode): void {

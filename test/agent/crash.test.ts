@@ -1,7 +1,7 @@
 /**
  * The node agent as a separate process (workers/node-agent.ts, configured from the environment), in
  * kernel mode, killed mid-apply: SIGKILL while nmstatectl is applying (a crash: the orphaned
- * nmstatectl keeps going), and SIGTERM while probing (graceful shutdown: the in-flight apply is undone
+ * nmstatectl keeps going, and the restarted agent waits for it to end before it undoes the change), and SIGTERM while probing (graceful shutdown: the in-flight apply is undone
  * within the deadline). Either way the node must end equal to its state before, and the Temporal
  * retry must end cleanly. NetworkManager mode: crash-nm.test.ts.
  */
@@ -11,7 +11,7 @@ import { runInNode } from '../../hack/cluster/nodes.ts';
 import { eventually } from '../../hack/cluster/wait.ts';
 import type { ApplyFailureDetails } from '../../activities/node/index.ts';
 import { callNode } from './workflows.ts';
-import { running, sigtermScenario, useAgentProcesses } from './agent-process.ts';
+import { running, sigtermScenario, useAgentProcesses, type AgentProcess } from './agent-process.ts';
 import { linuxBridge } from '../../hack/fixtures/bridge.ts';
 
 const p = useAgentProcesses('agent-crash', 'kernel');
@@ -27,6 +27,7 @@ const deadPortBridge = {
 describe('node agent process (kernel mode): crash and shutdown mid-apply', () => {
   it('given the agent killed with SIGKILL while nmstatectl applies, should on restart wait for the orphaned nmstatectl, undo it, and let the Temporal retry end in a clean state', async () => {
     const n = p.node();
+    let stopped: number | undefined;
     await p.s.t.nodes.inFabric('ip', ['link', 'set', `b${n.index}`, 'down']);
     try {
       await eventually(async () => String((await runInNode(n, 'ip', ['link', 'show', 'eth2'])).stdout).includes('NO-CARRIER'), { timeoutMs: 5_000, what: 'eth2 without carrier' });
@@ -42,12 +43,22 @@ describe('node agent process (kernel mode): crash and shutdown mid-apply', () =>
         const r = p.readInflight();
         return r?.phase === 'applying' && r.childPid ? r : undefined;
       }, { timeoutMs: 20_000, intervalMs: 20, what: 'nmstatectl apply in progress' });
+      // Hold the orphan mid-apply so that the restarted agent finds it running, whatever the timing.
+      process.kill(rec.childPid!, 'SIGSTOP');
+      stopped = rec.childPid;
       first.child.kill('SIGKILL');
       await first.exited;
-      const orphanAlive = running(rec.childPid!);
+      expect(running(rec.childPid!)).toBe(true);
 
-      const second = await p.startAgent();
+      let early: AgentProcess | undefined;
+      const restarted = p.startAgent({}, { onSpawn: (a) => (early = a) });
+      await eventually(() => early?.output().includes('waiting for the nmstatectl a previous agent left running'), { timeoutMs: 20_000, what: 'the restarted agent to wait for the orphaned nmstatectl' });
+      expect(running(rec.childPid!)).toBe(true);
+      process.kill(rec.childPid!, 'SIGCONT');
+      stopped = undefined;
+      const second = await restarted;
       expect(second.output()).toMatch(/finished or undid a half-done attempt at start-up/);
+      expect(second.output()).not.toMatch(/killing the leftover nmstatectl/);
       expect(running(rec.childPid!)).toBe(false);
 
       // Attempt 1 times out (no heartbeat); attempt 2 runs on the restarted agent and fails verification again, cleanly.
@@ -56,11 +67,10 @@ describe('node agent process (kernel mode): crash and shutdown mid-apply', () =>
       if (!r.ok) expect((r.details as ApplyFailureDetails).remainingDifferences).toEqual([]);
       expect(p.readInflight()).toBeUndefined();
       expect(await p.views()).toEqual(before);
-      // Reported for the record: whether the orphan was still running when the agent died.
-      process.stderr.write(`[crash test] orphaned nmstatectl alive after SIGKILL: ${orphanAlive}\n`);
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
     } finally {
+      if (stopped) process.kill(stopped, 'SIGCONT');
       await p.s.t.nodes.inFabric('ip', ['link', 'set', `b${n.index}`, 'up']);
     }
   });

@@ -14,7 +14,7 @@ import { eventually } from '../../hack/cluster/wait.ts';
 import { NmstateCommandError } from '../../activities/nmstate/errors.ts';
 import { NodeAgent } from '../../activities/node/agent.ts';
 import type { ApplyFailureDetails, ApplyNodeStateResult, RevertNodeStateResult } from '../../activities/node/index.ts';
-import { ipView, nmView, useAgents } from './support.ts';
+import { ipView, nmView, okResult, useAgents } from './support.ts';
 import { bridgeState } from '../../hack/fixtures/bridge.ts';
 
 const s = useAgents('agent-nm', 2, { nodeMode: 'networkmanager' });
@@ -22,11 +22,7 @@ const node = (i: number) => s.t.nodes.nodes[i - 1]!;
 const views = async (i: number) => ({ ip: await ipView(node(i), { ignoreNmRuntime: true }), nm: await nmView(node(i), s.t.cluster.tools.nmstatectl, { ignoreNmRuntime: true }) });
 const keyfiles = (i: number) => readdirSync(join(nodeNmDir(s.t.cluster.run, node(i).name), 'etc', 'system-connections')).sort();
 
-async function ok<T>(p: Promise<{ ok: boolean } & Record<string, unknown>>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(`activity failed: ${JSON.stringify(r)}`);
-  return r.result as T;
-}
+const ok = okResult;
 
 const bridge = (ip: string) => bridgeState({ ip, ipv6: false });
 

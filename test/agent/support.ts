@@ -79,6 +79,13 @@ export function useAgents(group: string, count: number, extra: Partial<StartNode
   return s;
 }
 
+/** The result of a node activity call that must succeed (the failure, whole, in the error otherwise). */
+export async function okResult<T>(call: Promise<NodeCallOutcome>): Promise<T> {
+  const r = await call;
+  if (!r.ok) throw new Error(`activity failed: ${JSON.stringify(r)}`);
+  return r.result as T;
+}
+
 type J = Record<string, unknown>;
 const text = (v: unknown, dflt: string): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : dflt);
 
