@@ -104,8 +104,17 @@ export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 30_000
   }
 }
 
-/** Writes the witness wrapper around the real nmstatectl. */
-function writeWitness(dir: string, real: string, log: string): string {
+/** A node-side witness: an nmstatectl wrapper and the log it writes. */
+export interface Witness {
+  /** Path of the wrapper to give the agents as their nmstatectl. */
+  nmstatectl: string;
+  /** The events logged so far. */
+  read(): WitnessEvent[];
+}
+
+/** Writes the witness wrapper around the real nmstatectl into `dir`. */
+export function createWitness(dir: string, real = tools().nmstatectl): Witness {
+  const log = join(dir, 'witness.log');
   const path = join(dir, 'nmstatectl');
   writeFileSync(
     path,
@@ -126,7 +135,19 @@ exit $rc
 `,
   );
   chmodSync(path, 0o755);
-  return path;
+  return {
+    nmstatectl: path,
+    read: () =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => {
+              const [t, what, op, netns] = l.split(' ');
+              return { t: Number(BigInt(t!) / 1000n) / 1000, what: what as 'start' | 'end', op: op!, netns: netns! };
+            })
+        : [],
+  };
 }
 
 /**
@@ -135,10 +156,10 @@ exit $rc
  */
 export function useRollout(group: string, count: number, opts: { nodeMode?: NodeMode } = {}): RolloutSuite {
   const dir = mkdtempSync(join(tmpdir(), `knmstate-rollout-${group}-`));
-  const log = join(dir, 'witness.log');
+  const witness = createWitness(dir);
   const s = useAgents(group, count, {
     ...(opts.nodeMode ? { nodeMode: opts.nodeMode } : {}),
-    nmstatectl: writeWitness(dir, tools().nmstatectl, log),
+    nmstatectl: witness.nmstatectl,
   }) as RolloutSuite;
   let connection: NativeConnection | undefined;
   let worker: Worker | undefined;
@@ -173,16 +194,7 @@ export function useRollout(group: string, count: number, opts: { nodeMode?: Node
       await running;
     };
     await s.startWorker();
-    s.witness = () =>
-      existsSync(log)
-        ? readFileSync(log, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => {
-              const [t, what, op, netns] = l.split(' ');
-              return { t: Number(BigInt(t!) / 1000n) / 1000, what: what as 'start' | 'end', op: op!, netns: netns! };
-            })
-        : [];
+    s.witness = () => witness.read();
     s.applyPolicy = async (name, spec) => {
       const body: NodeNetworkConfigurationPolicy = { apiVersion: 'nmstate.io/v1', kind: 'NodeNetworkConfigurationPolicy', metadata: { name }, spec };
       let obj: NodeNetworkConfigurationPolicy;
