@@ -200,3 +200,23 @@ describe('controller: replicas and restarts', () => {
     }
   });
 });
+
+describe('controller: node deleted', () => {
+  it('given a matching node deleted, should delete its NNCEs and bring the policy counts down at once', async () => {
+    const c = await s.startController();
+    const gone = s.nodeNames[2]!;
+    try {
+      await waitAvailable('ctl-twins');
+      expect((await s.enactments('ctl-twins')).has(gone)).toBe(true);
+      expect((await s.kubectl(['delete', 'node', gone, '--wait=false'])).exitCode).toBe(0);
+      await eventually(async () => !(await s.enactments('ctl-twins')).has(gone), 10_000, `the NNCE of ${gone} to go`);
+      const p = await eventually(async () => {
+        const x = await s.policy('ctl-twins');
+        return x?.status?.rollout?.counts?.matched === 2 && x.status.rollout.phase === 'Completed' && x;
+      }, 30_000, 'the counts of 2 nodes');
+      expect(p.status?.conditions?.find((x) => x.type === 'Available')?.message).toBe('2/2 nodes successfully configured');
+    } finally {
+      await c.stop();
+    }
+  });
+});
