@@ -112,10 +112,18 @@ export function createClusterActivities(opts: ClusterActivityOptions): ClusterAc
     if (!Number.isInteger(input.generation) || input.generation < 0) throw invalidInput(`generation: a non-negative integer is required, got ${String(input.generation)}`);
     if (!input.progress?.counts) throw invalidInput('progress: the rollout progress is required');
     const began = Date.now();
-    const policy = input.policy;
     const progress = { ...input.progress, generation: input.generation };
-    let conflicts = 0;
     const calledBy = input.workflowId ?? activityContext()?.info.workflowExecution?.workflowId;
+    const result = await writeReport(input, progress, calledBy);
+    // coalescing: hold until minIntervalMs since the writes began, written or not
+    await delay(began + (input.minIntervalMs ?? 0) - Date.now());
+    return result;
+  }
+
+  /** The writes of one report: enactments, policy status, events. */
+  async function writeReport(input: ReportStatusInput, progress: ReportStatusInput['progress'], calledBy: string | undefined): Promise<ReportStatusResult> {
+    const policy = input.policy;
+    let conflicts = 0;
     try {
       const first = await api.getPolicy(policy);
       if (!first) return { written: false, reason: NOT_WRITTEN.policyGone };
@@ -172,15 +180,12 @@ export function createClusterActivities(opts: ClusterActivityOptions): ClusterAc
         const now = new Date();
         await mapLimit(input.events, concurrency, (e) => api.createEvent(eventObject(subject, e, now)));
       }
+      return { written: true, ...(conflicts ? { conflicts } : {}) };
     } catch (err) {
       const failure = clusterFailure(`reportStatus ${policy} generation ${input.generation}`, err);
       if (failure.type === ClusterConflict) log?.warn({ policy, conflicts }, 'status conflicts outlived the retries');
       throw failure;
     }
-
-    // 4. coalescing: hold until minIntervalMs since the writes began
-    await delay(began + (input.minIntervalMs ?? 0) - Date.now());
-    return { written: true, ...(conflicts ? { conflicts } : {}) };
   }
 
   async function deleteEnactments(input: DeleteEnactmentsInput): Promise<{ deleted: string[] }> {
