@@ -60,11 +60,14 @@ async function getOne(ctx: CommandContext, policy: string, flags: GetFlags): Pro
   const redraw = flags.watch === true && !flags.output;
   const inPlace = redraw && ctx.io.isTTY;
   const deadline = flags.timeout !== undefined ? Date.now() + flags.timeout : Infinity;
+  // On a terminal, redraw whenever the text changes (ages tick); in a log, only when the rollout
+  // changed, so a CI log gets one block per change, not two a second.
   let last = '';
   const draw = (): void => {
     const text = show(view);
-    if (text === last) return;
-    last = text;
+    const key = inPlace ? text : JSON.stringify(view);
+    if (key === last) return;
+    last = key;
     if (inPlace) ctx.io.out(`\u001b[H\u001b[2J${text}`);
     else ctx.io.out(`${text}\n`);
   };

@@ -9,6 +9,7 @@ import { humanDuration } from './time.ts';
 
 /** `ping ✔ 0.2s, dns ✖ 3.0s` (selected probes), with the unselected ones marked. */
 export function probesLine(p: Palette, probes: readonly ProbeStep[]): string {
+  if (probes.every((x) => x.ok === undefined)) return p.dim('not run (the change failed before them)');
   return probes
     .map((x) => {
       if (!x.selected) return p.dim(`${x.name} not run`);

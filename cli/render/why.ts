@@ -45,7 +45,9 @@ export function renderWhy(w: WhyInput, opts: { color: boolean }): string {
   if (lastFailed && lastFailed.rolledBack !== undefined) {
     const remaining = lastFailed.remainingDifferences;
     const restored = lastFailed.rolledBack
-      ? `put back${lastFailed.restoreActions?.length ? `: ${lastFailed.restoreActions.join('; ')}` : ''}`
+      ? lastFailed.restoreActions?.length
+        ? `put back: ${lastFailed.restoreActions.join('; ')}`
+        : 'put back (nothing was left to undo)'
       : 'not touched (failed before the change)';
     row('rollback', restored);
     if (remaining) row('remaining', remaining.length ? p.red(remaining.join('; ')) : p.green('none: the node is as it was before'));
