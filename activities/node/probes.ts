@@ -116,7 +116,7 @@ export async function pollProbe(name: ProbeName, ctx: ProbeContext, s: ProbeSett
     opts.signal?.throwIfAborted();
     attempts++;
     try {
-      const message = await probes[name](ctx, s, timeoutMs - (performance.now() - started), opts.signal);
+      const message = await probes[name](ctx, s, Math.max(0, Math.floor(timeoutMs - (performance.now() - started))), opts.signal);
       return { ok: true, message, attempts, durationMs: Math.round(performance.now() - started) };
     } catch (err) {
       opts.signal?.throwIfAborted();
