@@ -39,6 +39,14 @@ describe('rollout workflow', () => {
     expect([...appliesPerNode(w).values()]).toEqual([1, 1, 1, 1]);
     const p = await s.progress('ro-all');
     expect(p.nodes.map((n) => n.phase)).toEqual(['Succeeded', 'Succeeded', 'Succeeded', 'Succeeded']);
+    // The status the rollout wrote: upstream's Available message, and one Available enactment per node.
+    const nncp = await s.policyObject('ro-all');
+    expect(nncp.status?.conditions?.find((c) => c.status === 'True')).toMatchObject({ type: 'Available', reason: 'SuccessfullyConfigured', message: '4/4 nodes successfully configured' });
+    expect(nncp.status?.observedGeneration).toBe(generation);
+    const nnces = await s.enactments('ro-all');
+    expect(nnces.map((e) => [e.metadata.name, e.status?.conditions?.find((c) => c.status === 'True')?.type, e.status?.policyGeneration]).sort()).toEqual(
+      s.nodeNames.map((n) => [`${n}.ro-all`, 'Available', generation]).sort(),
+    );
   });
 
   it('given a canary wave with a manual gate, should stop after one node until promoted', async () => {

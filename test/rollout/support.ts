@@ -17,6 +17,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createClusterActivities } from '../../activities/cluster/index.ts';
 import type { NncpSpec, NodeNetworkConfigurationPolicy } from '../../crd/nncp.ts';
 import { NNCP } from '../../crd/nncp.ts';
+import { LABEL_POLICY, NNCE, type NodeNetworkConfigurationEnactment } from '../../crd/nnce.ts';
 import type { NodeMode } from '../../hack/cluster/nodes.ts';
 import { tools } from '../../hack/cluster/tools.ts';
 import { rolloutWorkflowId } from '../../workflows/ids.ts';
@@ -59,6 +60,10 @@ export interface RolloutSuite extends AgentSuite {
   applyPolicy(name: string, spec: NncpSpec): Promise<{ generation: number; uid: string }>;
   /** Starts the policy's rollout workflow on the suite's queue. */
   startRollout(name: string, spec: NncpSpec, opts?: { generation?: number; uid?: string; options?: RolloutOptions; approvedWave?: number }): Promise<WorkflowHandle<typeof policyRollout>>;
+  /** Reads an NNCP. */
+  policyObject(name: string): Promise<NodeNetworkConfigurationPolicy>;
+  /** Lists a policy's enactments. */
+  enactments(policy: string): Promise<NodeNetworkConfigurationEnactment[]>;
   /** Queries a rollout's progress. */
   progress(name: string): Promise<RolloutProgress>;
   /** The witness log: apply/rollback starts and ends per namespace. */
@@ -215,6 +220,9 @@ export function useRollout(group: string, count: number, opts: { nodeMode?: Node
       };
       return t.client.workflow.start(policyRollout, { taskQueue: s.queue, workflowId: rolloutWorkflowId(name), args: [input] });
     };
+    s.policyObject = async (name) => (await s.objects.getClusterCustomObject({ group: NNCP.group, version: 'v1', plural: NNCP.plural, name })) as NodeNetworkConfigurationPolicy;
+    s.enactments = async (policy) =>
+      ((await s.objects.listClusterCustomObject({ group: NNCE.group, version: NNCE.version, plural: NNCE.plural, labelSelector: `${LABEL_POLICY}=${policy}` })) as { items: NodeNetworkConfigurationEnactment[] }).items;
     s.progress = (name) => t.client.workflow.getHandle(rolloutWorkflowId(name)).query(progressQuery);
   }, 90_000);
   return s;
