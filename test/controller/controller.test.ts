@@ -95,6 +95,27 @@ describe('controller: kubectl drives rollouts', () => {
     expect(applies(t0)).toEqual(each(0));
   });
 
+  it('given spec.rollout.paused patched mid-rollout, should pause and resume the same run, never a new rollout', async () => {
+    const t0 = Date.now();
+    await s.applyPolicy('ctl-pause', { desiredState: bridge('br-pause'), maxUnavailable: 1 });
+    await eventually(() => s.witness().some((e) => e.t >= t0 && e.op === 'apply' && e.what === 'start'), 30_000, 'the first apply');
+    expect((await s.kubectl(['patch', 'nncp', 'ctl-pause', '--type=merge', '-p', '{"spec":{"rollout":{"paused":true}}}'])).exitCode).toBe(0);
+    const paused = await eventually(async () => {
+      const x = await s.policy('ctl-pause');
+      return x?.status?.rollout?.phase === 'Paused' && x.status.rollout.counts?.inProgress === 0 && x;
+    }, 30_000, 'the rollout to pause');
+    // Steering advances the status generation in the same run.
+    expect(paused.status?.observedGeneration).toBe(paused.metadata.generation);
+    const done = paused.status?.rollout?.counts?.succeeded ?? 0;
+    expect(done).toBeLessThan(3);
+    // Paused: the nodes started are exactly the nodes finished (no node started after the pause took hold).
+    expect(Object.values(applies(t0)).reduce((a, b) => a + b, 0)).toBe(done);
+    expect((await s.kubectl(['patch', 'nncp', 'ctl-pause', '--type=merge', '-p', '{"spec":{"rollout":{"paused":false}}}'])).exitCode).toBe(0);
+    await waitAvailable('ctl-pause');
+    expect(applies(t0)).toEqual(each(1));
+    expect(await workflowRuns('ctl-pause')).toBe(1);
+  });
+
   it('given a node labelled to match, should apply the policy to that node only; label removed → its NNCE deleted', async () => {
     const [a, b, extra] = s.nodeNames as [string, string, string];
     await label(a, 'ctl.knmstate.io/edge=true');
