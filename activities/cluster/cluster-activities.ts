@@ -146,7 +146,15 @@ export function createClusterActivities(opts: ClusterActivityOptions): ClusterAc
         onConflict: () => void conflicts++,
         backoff: conflictBackoff,
       };
-      const outcomes = await mapLimit<ReportStatusInput['enactments'][number], EnactmentOutcome>(input.enactments ?? [], concurrency, (u) => writeEnactment(ctx, u));
+      // a heartbeat per enactment written (the SDK throttles them) lets a caller that sets a
+      // heartbeatTimeout tell a long first report of a large rollout from a stuck one
+      const activity = activityContext();
+      let done = 0;
+      const outcomes = await mapLimit<ReportStatusInput['enactments'][number], EnactmentOutcome>(input.enactments ?? [], concurrency, async (u) => {
+        const outcome = await writeEnactment(ctx, u);
+        activity?.heartbeat({ enactmentsWritten: ++done });
+        return outcome;
+      });
       const skipped = outcomes.filter((o) => o === 'newer-generation' || o === 'node-gone').length;
       if (skipped) log?.debug({ policy, skipped }, 'enactments left alone (newer generation or node gone)');
 
