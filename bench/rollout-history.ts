@@ -60,6 +60,19 @@ export interface ActivityCycle {
   /** Completed, failed or timed out. */
   closedMs: number;
   ok: boolean;
+  /** The activity's result when it completed, decoded from its JSON payload. */
+  result?: unknown;
+}
+
+/** The JSON value of a payload list's first payload (the SDK's default converter), if it is JSON. */
+function decodeResult(payloads: readonly { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null }[] | null | undefined): unknown {
+  const p = payloads?.[0];
+  if (!p?.data || new TextDecoder().decode(p.metadata?.encoding ?? new Uint8Array()) !== 'json/plain') return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(p.data)) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The activities of a history with their schedule → close times (pure). */
@@ -75,7 +88,7 @@ export function activityCycles(events: readonly HistoryEvent[]): ActivityCycle[]
     }
     const closed =
       typeOf(e) === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
-        ? { ok: true, of: e.activityTaskCompletedEventAttributes?.scheduledEventId }
+        ? { ok: true, of: e.activityTaskCompletedEventAttributes?.scheduledEventId, result: decodeResult(e.activityTaskCompletedEventAttributes?.result?.payloads) }
         : typeOf(e) === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED
           ? { ok: false, of: e.activityTaskFailedEventAttributes?.scheduledEventId }
           : typeOf(e) === EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT
@@ -83,7 +96,7 @@ export function activityCycles(events: readonly HistoryEvent[]): ActivityCycle[]
             : undefined;
     if (!closed) continue;
     const s = scheduled.get(num(closed.of));
-    if (s) out.push({ type: s.type, taskQueue: s.taskQueue, scheduledMs: s.at, closedMs: eventTimeMs(e), ok: closed.ok });
+    if (s) out.push({ type: s.type, taskQueue: s.taskQueue, scheduledMs: s.at, closedMs: eventTimeMs(e), ok: closed.ok, ...('result' in closed && closed.result !== undefined ? { result: closed.result } : {}) });
   }
   return out;
 }

@@ -76,12 +76,21 @@ export function memoryOf(pid: number): { rss: number; hwm: number } {
 
 /** CPU seconds (user + system) a process has used so far (0 when it is gone). */
 export function cpuSecondsOf(pid: number): number {
+  return cpuOf(pid).self;
+}
+
+/**
+ * CPU seconds of a process: its own (user + system) and its waited-for children's (every command it
+ * ran and reaped, with their own children: for a node agent, the stub, `ip netns exec`, ping and the
+ * DNS helper). Zeros when it is gone.
+ */
+export function cpuOf(pid: number): { self: number; children: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+    return { self: (Number(f[11]) + Number(f[12])) / CLK_TCK, children: (Number(f[13]) + Number(f[14])) / CLK_TCK };
   } catch {
-    return 0;
+    return { self: 0, children: 0 };
   }
 }
 

@@ -39,7 +39,7 @@ import { bridgeState } from '../hack/fixtures/bridge.ts';
 import { activityCycles } from './rollout-history.ts';
 import { runRollout } from './rollout-run.ts';
 import { applyWindows, appliesPerNode, maxInFlight, nodeSpans } from './rollout-stub-log.ts';
-import { cpuSecondsOf, memoryOf, sampleRss, startChild, type BenchChild } from './rollout-proc.ts';
+import { cpuOf, memoryOf, sampleRss, startChild, type BenchChild } from './rollout-proc.ts';
 import type { AgentsConfig } from './rollout-agents.ts';
 
 // ---- arguments ----------------------------------------------------------------------------------
@@ -82,6 +82,26 @@ const pct = (xs: readonly number[], p: number): number => {
 };
 const median = (xs: readonly number[]): number => pct(xs, 50);
 const dist = (xs: readonly number[]): string => `${s2(median(xs))} / ${s2(pct(xs, 90))} / ${s2(Math.max(...xs))}`;
+
+/** The agent's own timing of an apply (ApplyNodeStateResult.durations), from the activity's result. */
+type AgentDurations = Record<'totalMs' | 'renderMs' | 'probeSelectMs' | 'applyMs' | 'probeMs' | 'commitMs' | 'overheadMs', number>;
+const durationsOf = (result: unknown): AgentDurations | undefined => (result as { durations?: AgentDurations } | undefined)?.durations;
+/** Median of each part of the agents' timings. */
+const breakdown = (ds: readonly (AgentDurations | undefined)[]): string => {
+  const xs = ds.filter((d): d is AgentDurations => d !== undefined);
+  if (!xs.length) return 'no timings in the results';
+  const m = (k: keyof AgentDurations): string => s2(median(xs.map((d) => d[k])));
+  return `total ${m('totalMs')} = render ${m('renderMs')} + probe selection ${m('probeSelectMs')} + apply ${m('applyMs')} + probes after ${m('probeMs')} + commit ${m('commitMs')} + the rest (journal, checks)`;
+};
+
+/** Each probe of an apply result: selected or not, and how long its runs before and after the change took. */
+const probeLine = (result: unknown): string => {
+  type Run = { ok: boolean; durationMs: number; attempts: number; message: string };
+  const ps = (result as { probes?: { name: string; selected: boolean; reason?: string; before?: Run; after?: Run }[] } | undefined)?.probes;
+  if (!ps) return 'no probe report';
+  const run = (r: Run | undefined): string => (r ? `${r.ok ? 'ok' : 'failed'} ${s2(r.durationMs)}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ''}` : '–');
+  return ps.map((p) => `${p.name} ${p.selected ? 'selected' : `not selected (${p.reason ?? '?'})`}, before ${run(p.before)}, after ${run(p.after)}`).join('; ');
+};
 
 /** The policy every workload applies: a bridge over eth1 (the stub does not apply it; the agent renders, validates and checks it). */
 const desiredState = { interfaces: bridgeState({ ip: false }).interfaces };
@@ -168,12 +188,14 @@ try {
     // T1: one node alone, through the same path.
     const first = nodes[0]!.name;
     const t1Spec = (): NncpSpec => ({ nodeSelector: { 'kubernetes.io/hostname': first }, maxUnavailable: 1, probes, desiredState });
-    const singles: { wallMs: number; cycleMs: number; availableMs: number | undefined }[] = [];
+    const singles: { wallMs: number; cycleMs: number; availableMs: number | undefined; agent: AgentDurations | undefined }[] = [];
+    let lastSingleResult: unknown;
     for (let i = 0; i <= SINGLES; i++) {
       const r = await runRollout(target, `${wl}-t1-${i}`, t1Spec(), { timeoutMs: 120_000 });
       if (r.error || r.outcome?.phase !== 'Completed') throw new Error(`1-node rollout ${i} did not complete: ${r.error ?? JSON.stringify(r.outcome)}`);
       const apply = r.runs.flatMap((x) => activityCycles(x.history)).find((a) => a.type === 'applyNodeState');
-      if (i > 0) singles.push({ wallMs: r.wallMs, cycleMs: apply ? apply.closedMs - apply.scheduledMs : NaN, availableMs: r.availableMs });
+      lastSingleResult = apply?.result;
+      if (i > 0) singles.push({ wallMs: r.wallMs, cycleMs: apply ? apply.closedMs - apply.scheduledMs : NaN, availableMs: r.availableMs, agent: durationsOf(apply?.result) });
     }
     const T1 = median(singles.map((s) => s.wallMs));
     const cycle1 = median(singles.map((s) => s.cycleMs));
@@ -181,16 +203,22 @@ try {
     const stubApply = median(stubWindows.filter((w) => w.end !== undefined).map((w) => (w.end! - w.start) * 1000));
     console.log(`T = ${T} s (stub apply as logged: ${s2(stubApply)}); T1 = ${s2(T1)} (1-node rollout, start → Completed, median of ${SINGLES}: ${singles.map((s) => s2(s.wallMs)).join(', ')})`);
     console.log(`  of which the node's apply activity (schedule → close) ${s2(cycle1)}, the rollout's fixed cost (plan, first and last status write) ${s2(T1 - cycle1)}`);
+    console.log(`  the activity as the agent timed it (median): ${breakdown(singles.map((x) => x.agent))}`);
+    console.log(`  its probes (last 1-node rollout): ${probeLine(lastSingleResult)}`);
 
     // The workload.
     const logOffset = statSync(log).size;
     const pids = [worker.pid, ...agents.map((a) => a.pid)];
-    const cpu0 = new Map(pids.map((p) => [p, cpuSecondsOf(p)]));
+    // The control plane's share: Temporal, etcd and kube-apiserver of this run.
+    const servers = c.run.procs().filter((p) => ['temporal', 'etcd', 'kube-apiserver'].includes(p.name));
+    const cpuPids = [...pids, ...servers.map((p) => p.pid)];
+    const cpu0 = new Map(cpuPids.map((p) => [p, cpuOf(p)]));
     const rss = sampleRss(pids);
     const ideal = Math.ceil(N / M) * T1;
     const r = await runRollout(target, wl, { nodeSelector: { [BENCH_LABEL]: wl }, maxUnavailable: M, probes, desiredState }, { timeoutMs: Math.max(180_000, 30 * ideal), progressEveryMs: ideal > 30_000 ? 15_000 : 0 });
     const peak = rss.stop();
-    const cpu = new Map(pids.map((p) => [p, cpuSecondsOf(p) - cpu0.get(p)!]));
+    const cpuNow = new Map(cpuPids.map((p) => [p, cpuOf(p)]));
+    const used = (p: number): { self: number; children: number } => ({ self: cpuNow.get(p)!.self - cpu0.get(p)!.self, children: cpuNow.get(p)!.children - cpu0.get(p)!.children });
     const logText = readFileSync(log, 'utf8').slice(logOffset);
     const windows = applyWindows(logText);
     const applying = maxInFlight(windows);
@@ -224,10 +252,16 @@ try {
     console.log(`nodes: ${counts ? `${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.aborted} aborted of ${counts.matched}` : '?'}; stub applies ${windows.length} on ${perNode.size} nodes (${[...perNode.values()].filter((n) => n > 1).length} nodes more than once)`);
     console.log(`most nodes in flight at once (stub log, each node from its first call to its last): ${inFlight} (M = ${M}${inFlight === M ? ', as it must' : inFlight > M ? ', MORE THAN M' : ', fewer than M'}); most in the stub's apply at once: ${applying}`);
     console.log(`node apply activity, schedule → close, median / p90 / max: ${dist(applies.map((a) => a.closedMs - a.scheduledMs))}; a freed slot refilled after median / p90 / max ${dist(refill.length ? refill : [0])}`);
+    console.log(`  as the agents timed it (median): ${breakdown(applies.map((a) => durationsOf(a.result)))}`);
     console.log(`history: ${r.runs.length} run${r.runs.length > 1 ? 's (continued as new)' : ''}, ${events} events (${r.runs.map((x) => x.events).join(' + ')}), ${(bytes / 1024).toFixed(0)} KiB; per node ${(events / N).toFixed(1)} events, ${(bytes / N / 1024).toFixed(2)} KiB; status reports ${reports.length}`);
     const cores = availableParallelism();
-    const agentCpu = agents.reduce((a, x) => a + cpu.get(x.pid)!, 0);
-    console.log(`CPU during the rollout: machine ${r.machineCpu.toFixed(1)} s (floor ${(r.machineCpu / cores).toFixed(1)} s on ${cores} cores, wall / floor ${(r.wallMs / 1000 / (r.machineCpu / cores)).toFixed(2)}); worker ${cpu.get(worker.pid)!.toFixed(1)} s; agents ${agentCpu.toFixed(1)} s (${((agentCpu / N) * 1000).toFixed(0)} ms per node, without their child commands); other work on the machine counts too`);
+    const agentCpu = agents.reduce((a, x) => a + used(x.pid).self, 0);
+    const commandCpu = agents.reduce((a, x) => a + used(x.pid).children, 0);
+    const workerCpu = used(worker.pid).self;
+    const serverCpu = Object.fromEntries(servers.map((p) => [p.name, used(p.pid).self]));
+    const pathCpu = agentCpu + commandCpu + workerCpu + Object.values(serverCpu).reduce((a, b) => a + b, 0);
+    console.log(`CPU during the rollout: the machine ${r.machineCpu.toFixed(1)} s (wall / (machine CPU / ${cores} cores) ${(r.wallMs / 1000 / (r.machineCpu / cores)).toFixed(2)}; other engineers' work counts too)`);
+    console.log(`  the rollout path itself ${pathCpu.toFixed(1)} s = ${((pathCpu / N) * 1000).toFixed(0)} ms per node: agents ${agentCpu.toFixed(1)} s + their commands (stub, ip netns exec, ping, DNS helper) ${commandCpu.toFixed(1)} s + worker ${workerCpu.toFixed(1)} s + ${Object.entries(serverCpu).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(' + ')}; its CPU floor on ${cores} cores ${s2((pathCpu / cores) * 1000)} (${((pathCpu / cores) * 1000 / ideal).toFixed(2)} of the ideal)`);
     const agentPeak = agents.reduce((a, x) => a + peak.get(x.pid)!, 0);
     console.log(`memory: worker RSS ${mib(memoryOf(worker.pid).rss)} now, ${mib(peak.get(worker.pid)!)} peak sampled, ${mib(memoryOf(worker.pid).hwm)} peak (VmHWM); agents RSS peak ${agents.map((a) => mib(peak.get(a.pid)!)).join(' + ')} = ${mib(agentPeak)} for ${N} nodes (${(agentPeak / N / 1024 / 1024).toFixed(2)} MiB per node; idle before ${mib(agentsIdle.reduce((a, b) => a + b, 0))})`);
     console.log(
@@ -251,8 +285,10 @@ try {
         runs: r.runs.map((x) => ({ events: x.events, bytes: x.bytes })),
         statusReports: reports.length,
         machineCpu: r.machineCpu,
-        workerCpu: cpu.get(worker.pid),
+        workerCpu,
         agentCpu,
+        commandCpu,
+        serverCpu,
         workerRssPeak: peak.get(worker.pid),
         agentRssPeak: agentPeak,
         nodesMs,
