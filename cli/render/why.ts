@@ -36,20 +36,23 @@ export function renderWhy(w: WhyInput, opts: { color: boolean }): string {
   const type = lastFailed?.errorType ?? n.lastErrorType;
   const error = lastFailed?.error ?? n.lastError;
   if (type || error) row('error', p.red(`${type ? `${type}: ` : ''}${(error ?? '').split('\n')[0]}`));
-  if (lastFailed?.probes) {
-    for (const x of lastFailed.probes.filter((q) => q.selected && q.ok === false)) {
-      row('probe', `${p.red(x.name)} failed after the change${x.tries !== undefined ? ` (${x.tries} tr${x.tries === 1 ? 'y' : 'ies'}` : ''}${x.durationMs !== undefined ? ` in ${humanDuration(x.durationMs)})` : x.tries !== undefined ? ')' : ''}: ${x.message ?? ''}`);
+  // Probes and rollback come from the latest failed attempt the agent described (a timeout has no details).
+  const described = [...applies].reverse().find((s) => (s.outcome === 'failed' || s.outcome === 'timedOut') && (s.probes !== undefined || s.rolledBack !== undefined));
+  const from = described && described !== lastFailed ? ` (attempt #${described.attempt})` : '';
+  if (described?.probes) {
+    for (const x of described.probes.filter((q) => q.selected && q.ok === false)) {
+      row('probe', `${p.red(x.name)} failed after the change${from}${x.tries !== undefined ? ` (${x.tries} tr${x.tries === 1 ? 'y' : 'ies'}` : ''}${x.durationMs !== undefined ? ` in ${humanDuration(x.durationMs)})` : x.tries !== undefined ? ')' : ''}: ${x.message ?? ''}`);
     }
-    row('probes', probesLine(p, lastFailed.probes));
+    row('probes', probesLine(p, described.probes));
   }
-  if (lastFailed && lastFailed.rolledBack !== undefined) {
-    const remaining = lastFailed.remainingDifferences;
-    const restored = lastFailed.rolledBack
-      ? lastFailed.restoreActions?.length
-        ? `put back: ${lastFailed.restoreActions.join('; ')}`
+  if (described && described.rolledBack !== undefined) {
+    const remaining = described.remainingDifferences;
+    const restored = described.rolledBack
+      ? described.restoreActions?.length
+        ? `put back: ${described.restoreActions.join('; ')}`
         : 'put back (nothing was left to undo)'
       : 'not touched (failed before the change)';
-    row('rollback', restored);
+    row('rollback', `${restored}${from}`);
     if (remaining) row('remaining', remaining.length ? p.red(remaining.join('; ')) : p.green('none: the node is as it was before'));
   }
   if (applies.length) {
