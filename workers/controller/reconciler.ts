@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import type { ClusterActivities } from '../../activities/cluster/contract.ts';
 import { LABEL_NODE, LABEL_POLICY, NNCE, type NodeNetworkConfigurationEnactment } from '../../crd/nnce.ts';
 import { ANNOTATION_APPROVED_WAVE, NNCP, type NodeNetworkConfigurationPolicy } from '../../crd/nncp.ts';
+import { rolloutWorkflowId } from '../../workflows/ids.ts';
 import { KeyedQueue, type ProcessResult } from './keyed-queue.ts';
 import { matchingNodeNames, policiesAffectedByNode, staleEnactmentNodes } from './node-match.ts';
 import { approvedWaveOf, decideRollout, shouldPromote, type PolicyMemory, type PolicySnapshot, type RolloutDecision } from './rollout-decision.ts';
@@ -248,7 +249,14 @@ export class Reconciler {
           return;
         }
         const paused = p.spec.rollout?.paused ?? false;
-        await this.#o.cluster.reportStatus({ policy: p.name, ...(p.uid ? { uid: p.uid } : {}), generation: p.generation, progress: { ...progress, generation: p.generation, paused }, enactments: [] });
+        await this.#o.cluster.reportStatus({
+          policy: p.name,
+          ...(p.uid ? { uid: p.uid } : {}),
+          workflowId: rolloutWorkflowId(p.name),
+          generation: p.generation,
+          progress: { ...progress, generation: p.generation, paused },
+          enactments: [],
+        });
         m.signalled = p.generation;
         this.counts.refreshStatus++;
         return;
