@@ -22,13 +22,16 @@ const getNns = async (): Promise<NodeNetworkState | undefined> =>
 const reporter = () => s.agents.node(node().name).reporter!;
 type Iface = { name: string; ipv4?: { address?: { ip: string }[] } };
 const ifaces = (nns: NodeNetworkState | undefined): Iface[] => ((nns?.status?.currentState as { interfaces?: Iface[] } | undefined)?.interfaces ?? []);
+/** The NodeNetworkState once the reporter has written it (each test waits for it itself: none relies on another having run). */
+const written = (): Promise<NodeNetworkState> =>
+  eventually(async () => {
+    const o = await getNns();
+    return o?.status?.currentState && reporter().writes >= 1 ? o : undefined;
+  }, { timeoutMs: 10_000, what: 'the NodeNetworkState' });
 
 describe('node agent: NodeNetworkState', () => {
   it('given an idle node, should write its filtered state once, owned by the Node, with the nmstate and NetworkManager versions ("kernel mode" in kernel mode), and not again on every tick', async () => {
-    const nns = await eventually(async () => {
-      const o = await getNns();
-      return o?.status?.currentState ? o : undefined;
-    }, { timeoutMs: 10_000, what: 'the NodeNetworkState' });
+    const nns = await written();
     const k8sNode = await s.t.core.readNode({ name: node().name });
     expect(nns.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: node().name, uid: k8sNode.metadata!.uid! }]);
     expect(nns.status?.handlerNmstateVersion).toMatch(/^nmstatectl 2\.2\.\d+$/);
@@ -45,6 +48,7 @@ describe('node agent: NodeNetworkState', () => {
   });
 
   it('given a change made outside knmstate, should write once more at the next tick and then stay quiet', async () => {
+    await written();
     const writes = reporter().writes;
     const n = node();
     expect((await runInNode(n, 'ip', ['addr', 'add', '203.0.113.77/24', 'dev', 'eth1'])).exitCode).toBe(0);
@@ -58,6 +62,7 @@ describe('node agent: NodeNetworkState', () => {
   });
 
   it('given its NodeNetworkState deleted, should recreate it although the state did not change', async () => {
+    await written();
     await eventually(async () => !ifaces(await getNns()).some((i) => i.ipv4?.address?.some((a) => a.ip === '203.0.113.77')), { timeoutMs: 5_000, what: 'the address gone from NodeNetworkState' });
     const old = await getNns();
     await custom().deleteClusterCustomObject({ group: NNS.group, version: NNS.version, plural: NNS.plural, name: node().name });
