@@ -14,3 +14,6 @@ export * from './net.ts';
 export * from './rollout.ts';
 export * from './network-state.ts';
 export * from './probes.ts';
+export * from './conditions.ts';
+export * from './policy-status.ts';
+export * from './enactment-status.ts';
