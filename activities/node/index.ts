@@ -4,8 +4,10 @@
  *   import type { NodeActivities, NodeErrorType } from '../activities/node/index.ts';
  *   const node = proxyActivities<NodeActivities>({ taskQueue: nodeTaskQueue(name), startToCloseTimeout: '15m', heartbeatTimeout: '30s' });
  *
- * Workers build them with {@link createNodeActivities} (or run whole agents with
- * workers/node-agent-host.ts `startNodeAgents`). Failure types and their retryability: ./errors.ts.
+ * The contract (inputs, results, their zod schemas): ./contract.ts; the API shapes it uses (states,
+ * probe settings, failure types and their retryability) live in crd/. Workers build the activities
+ * with {@link createNodeActivities} (or run whole agents with workers/node-agent-host.ts
+ * `startNodeAgents`).
  */
 export { checkpointTimeoutSeconds, createNodeActivities, DEFAULT_CHECKPOINT_MARGIN_SECONDS, NodeAgent, type NodeAgentDeps } from './agent.ts';
 export { KernelSupport, type KernelAnswer } from './kernel-support.ts';
@@ -14,5 +16,6 @@ export * from './errors.ts';
 export * from './contract.ts';
 export { Journal, AgentLockedError, type AppliedRecord, type InflightRecord } from './journal.ts';
 export { DEFAULT_PROBE_SETTINGS, mergeProbeSettings, resolveProbes, uniformProbeSettings } from '../../crd/probes.ts';
+export { decideRecovery, type RecoveryDecision, type RecoveryObservation } from './recovery.ts';
 export type { DnsLookup } from './probes.ts';
 export { diffSummary, compareStates, normalizeState, restoreState, scopeOf } from './state.ts';
