@@ -28,6 +28,7 @@ import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { NETNS_PREFIX, deleteNetns, type Run } from './run.ts';
 import { startProcess, isAlive, tailLog } from './proc.ts';
 import { eventually, GiveUp } from './wait.ts';
+import { SIMULATED_DBUS_ANNOTATION, SIMULATED_MODE_LABEL, SIMULATED_NETNS_ANNOTATION } from '../../activities/kube/nodes.ts';
 import {
   acquireInotifyLease,
   nodeBusAddress,
@@ -50,12 +51,12 @@ export const DATA_GATEWAY = '203.0.113.1';
 export const DNS_ZONE = 'knmstate.test';
 /** Label that marks Node objects made by the harness. */
 export const SIMULATED_LABEL = 'knmstate.io/simulated';
-/** Annotation on a simulated Node naming its network namespace (read by the node agent's simulation mode). */
-export const NETNS_ANNOTATION = 'knmstate.io/netns';
+/** Annotation on a simulated Node naming its network namespace (defined where the node agent reads it). */
+export const NETNS_ANNOTATION = SIMULATED_NETNS_ANNOTATION;
 /** Annotation on a NetworkManager-mode simulated Node: its `DBUS_SYSTEM_BUS_ADDRESS`. */
-export const DBUS_ADDRESS_ANNOTATION = 'knmstate.io/dbus-address';
+export const DBUS_ADDRESS_ANNOTATION = SIMULATED_DBUS_ANNOTATION;
 /** Label on a simulated Node: its node mode. */
-export const NODE_MODE_LABEL = 'knmstate.io/node-mode';
+export const NODE_MODE_LABEL = SIMULATED_MODE_LABEL;
 /** First and last address the fabric's DHCP server leases on br-data (NetworkManager mode); keep static test addresses below. */
 export const DATA_DHCP_RANGE = ['203.0.113.128', '203.0.113.254'] as const;
 
