@@ -4,11 +4,18 @@
  * and the dry-run plan call {@link validateDesiredState} before any node is touched, so a malformed
  * state fails fast with field paths instead of failing on every node inside nmstatectl.
  *
- * It checks what nmstate would reject anyway, never more: unknown top-level keys, interfaces without
- * name/type, unknown interface types and states, names the kernel refuses, IP/prefix formats, route
- * and route-rule fields, DNS servers and search domains, and the type-specific blocks of bridges, bonds
- * and VLANs. Values that are nmpolicy templates (`{{ capture.… }}`) are resolved per node later and are
- * not checked here. Pure: no I/O, safe in workflow code.
+ * It checks what nmstate would reject anyway, never more: unknown top-level keys, interfaces without a
+ * name, unknown interface types and states, names the kernel refuses, IP/prefix formats, route and
+ * route-rule fields, DNS servers and search domains, and the type-specific blocks of bridges, bonds and
+ * VLANs. Scalars are read as nmstate reads them: a boolean may be written `"true"`, `"yes"`, `on`, `1`
+ * (see {@link parseNmstateBool}), an integer as a decimal or `0x` string (see {@link parseNmstateInt}).
+ *
+ * What depends on the node's current state is NOT decided here: `type` may be left out for an interface
+ * that exists (`{name: eth1, state: down}`), a bond's `mode` when it already exists, a VLAN's
+ * `base-iface`/`id` likewise. nmstate decides those against the node when the state is applied, and the
+ * node agent reports a failure per node (`InvalidDesiredState`). Values that are nmpolicy templates
+ * (`{{ capture.… }}`) are resolved per node later and are not checked here. Pure: no I/O, safe in
+ * workflow code.
  */
 import { interfaceNameProblem, ipFamily, isDnsName, isMacAddress, parseCidr } from './net.ts';
 import { isObj } from './json.ts';
@@ -45,6 +52,7 @@ export type DesiredStateRule =
 /** The interface types nmstate 2.2 knows (`InterfaceType` in nmstate's `iface.rs`). */
 export const INTERFACE_TYPES = [
   'ethernet',
+  'ip-tunnel',
   'veth',
   'linux-bridge',
   'bond',
@@ -69,17 +77,45 @@ export const INTERFACE_TYPES = [
 /** An nmstate interface type. */
 export type InterfaceType = (typeof INTERFACE_TYPES)[number];
 
-/** Interface states nmstate accepts. */
-export const INTERFACE_STATES = ['up', 'down', 'absent', 'ignore'] as const;
+/** Interface states nmstate accepts (`unknown` in a desired state means "leave the state as it is"). */
+export const INTERFACE_STATES = ['up', 'down', 'absent', 'ignore', 'unknown'] as const;
 
-/** Bond modes nmstate accepts (names and their numeric aliases). */
-export const BOND_MODES = ['balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb', '0', '1', '2', '3', '4', '5', '6'] as const;
+/** Bond modes nmstate accepts (names, the alias `lacp` and the numeric aliases). */
+export const BOND_MODES = ['balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'lacp', 'balance-tlb', 'balance-alb', '0', '1', '2', '3', '4', '5', '6'] as const;
 
-const TOP_LEVEL_KEYS = ['description', 'hostname', 'dns-resolver', 'route-rules', 'routes', 'interfaces', 'ovs-db', 'ovn'];
+/** The top-level keys of an nmstate state (`NetworkState` in nmstate's `net_state.rs`). */
+export const TOP_LEVEL_KEYS = ['description', 'hostname', 'dns-resolver', 'route-rules', 'routes', 'interfaces', 'ovs-db', 'ovn'];
 const TEMPLATE = /\{\{.*\}\}/s;
+const BOOL_WORDS: Record<string, boolean> = { '1': true, true: true, yes: true, on: true, y: true, '0': false, false: false, no: false, off: false, n: false };
+const BOOL_RULE = 'true or false (nmstate also reads 1|0|yes|no|on|off|y|n, in any case)';
 const U32_MAX = 4_294_967_295;
 
 type Obj = Record<string, unknown>;
+
+/**
+ * A boolean as nmstate reads it (`option_bool_or_string` in nmstate's `deserializer.rs`): `true`/`false`,
+ * the integers 1 and 0, or a string among 1|0|true|false|yes|no|on|off|y|n in any case. `undefined`
+ * when it is none of those.
+ */
+export function parseNmstateBool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (v === 0 || v === 1) return v === 1;
+  if (typeof v === 'string') return BOOL_WORDS[v.toLowerCase()];
+  return undefined;
+}
+
+/**
+ * An integer as nmstate reads it (`option_u64_or_string` / `option_i64_or_string`): a JSON integer, or a
+ * string holding a decimal number (an optional `+`, or `-` where `signed`), or for unsigned fields a
+ * `0x` hexadecimal one. `undefined` when it is none of those (a float, `" 24"`, `"24.0"`, `"abc"`).
+ */
+export function parseNmstateInt(v: unknown, signed = false): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) && (signed || v >= 0) ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  if (!signed && /^0x[0-9A-Fa-f]+$/.test(v)) return Number.parseInt(v.slice(2), 16);
+  if ((signed ? /^[+-]?[0-9]+$/ : /^\+?[0-9]+$/).test(v)) return Number(v);
+  return undefined;
+}
 
 /** An nmpolicy template stands for any value (list, object, string); it is rendered per node. */
 const isTemplate = (v: unknown): boolean => typeof v === 'string' && TEMPLATE.test(v);
@@ -132,10 +168,10 @@ class Collector {
   bool(o: Obj, k: string, path: string): void {
     const v = o[k];
     if (v === undefined || v === null || isTemplate(v)) return;
-    if (typeof v !== 'boolean') this.add(key(path, k), 'type', `must be true or false, got ${describe(v)}`);
+    if (parseNmstateBool(v) === undefined) this.add(key(path, k), 'type', `must be ${BOOL_RULE}, got ${describe(v)}`);
   }
 
-  /** Checks an optional integer in [min, max]; returns it when usable. */
+  /** Checks an optional integer in [min, max] (a negative `min` reads a signed field); returns it when usable. */
   int(o: Obj, k: string, path: string, min: number, max: number, required = false): number | undefined {
     const v = o[k];
     const p = key(path, k);
@@ -144,15 +180,16 @@ class Collector {
       return undefined;
     }
     if (isTemplate(v)) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v)) {
-      this.add(p, 'type', `must be an integer, got ${describe(v)}`);
+    const n = parseNmstateInt(v, min < 0);
+    if (n === undefined) {
+      this.add(p, 'type', `must be an integer (or a string of one), got ${describe(v)}`);
       return undefined;
     }
-    if (v < min || v > max) {
-      this.add(p, 'range', `must be between ${min} and ${max}, got ${v}`);
+    if (n < min || n > max) {
+      this.add(p, 'range', `must be between ${min} and ${max}, got ${describe(v)}`);
       return undefined;
     }
-    return v;
+    return n;
   }
 
   ifaceName(o: Obj, k: string, path: string, required = false): string | undefined {
@@ -211,9 +248,10 @@ function checkInterfaces(c: Collector, v: unknown): void {
     const iface = c.obj(item, p);
     if (!iface) return;
     const name = c.ifaceName(iface, 'name', p, true);
-    const state = c.oneOf(iface, 'state', p, INTERFACE_STATES, 'interface-state');
-    // nmstate can remove an interface by name alone; everything else needs the type.
-    const type = c.str(iface, 'type', p, state !== 'absent');
+    c.oneOf(iface, 'state', p, INTERFACE_STATES, 'interface-state');
+    // `type` may be left out for an interface that exists on the node: nmstate takes it from there, and
+    // fails that node (not the policy) when it does not exist.
+    const type = c.str(iface, 'type', p);
     if (type !== undefined && !(INTERFACE_TYPES as readonly string[]).includes(type)) {
       c.add(key(p, 'type'), 'interface-type', `${JSON.stringify(type)} is not a known interface type (${INTERFACE_TYPES.join(', ')})`);
     }
@@ -231,8 +269,8 @@ function checkInterfaces(c: Collector, v: unknown): void {
     if (iface.ipv4 !== undefined) checkIp(c, iface.ipv4, key(p, 'ipv4'), 4);
     if (iface.ipv6 !== undefined) checkIp(c, iface.ipv6, key(p, 'ipv6'), 6);
     if (type === 'linux-bridge' || type === 'ovs-bridge') checkBridge(c, iface.bridge, key(p, 'bridge'));
-    if (type === 'bond') checkBond(c, iface['link-aggregation'], key(p, 'link-aggregation'), state);
-    if (type === 'vlan') checkVlan(c, iface.vlan, key(p, 'vlan'), state);
+    if (type === 'bond') checkBond(c, iface['link-aggregation'], key(p, 'link-aggregation'));
+    if (type === 'vlan') checkVlan(c, iface.vlan, key(p, 'vlan'));
     if (type === 'vxlan' && iface.vxlan !== undefined) {
       const vx = c.obj(iface.vxlan, key(p, 'vxlan'));
       if (vx) {
@@ -292,18 +330,14 @@ function checkBridge(c: Collector, v: unknown, path: string): void {
   });
 }
 
-function checkBond(c: Collector, v: unknown, path: string, state: string | undefined): void {
-  if (v === undefined || v === null) {
-    if (state !== 'absent' && state !== 'down') c.add(path, 'required', 'is required for a bond (it names the mode and the ports)');
-    return;
-  }
+/** A bond's block. `mode` is needed only to create one; whether it exists is known on the node only. */
+function checkBond(c: Collector, v: unknown, path: string): void {
+  if (v === undefined || v === null) return;
   const la = c.obj(v, path);
   if (!la) return;
-  if (la.mode !== undefined) {
+  if (la.mode !== undefined && la.mode !== null) {
     const mode = typeof la.mode === 'number' ? String(la.mode) : la.mode;
     c.oneOf({ mode }, 'mode', path, BOND_MODES);
-  } else if (state !== 'absent' && state !== 'down') {
-    c.add(key(path, 'mode'), 'required', 'is required when creating a bond');
   }
   if (la.options !== undefined) c.obj(la.options, key(path, 'options'));
   const portKey = la.port !== undefined ? 'port' : la.ports !== undefined ? 'ports' : undefined;
@@ -319,16 +353,13 @@ function checkBond(c: Collector, v: unknown, path: string, state: string | undef
   });
 }
 
-function checkVlan(c: Collector, v: unknown, path: string, state: string | undefined): void {
-  if (v === undefined || v === null) {
-    if (state !== 'absent' && state !== 'down') c.add(path, 'required', 'is required for a vlan (base-iface and id)');
-    return;
-  }
+/** A VLAN's block. `base-iface` and `id` are needed only to create one (decided on the node). */
+function checkVlan(c: Collector, v: unknown, path: string): void {
+  if (v === undefined || v === null) return;
   const vl = c.obj(v, path);
   if (!vl) return;
-  const creating = state !== 'absent' && state !== 'down';
-  c.ifaceName(vl, 'base-iface', path, creating);
-  c.int(vl, 'id', path, 0, 4094, creating);
+  c.ifaceName(vl, 'base-iface', path);
+  c.int(vl, 'id', path, 0, 4094);
   c.oneOf(vl, 'protocol', path, ['802.1q', '802.1ad']);
 }
 
@@ -361,7 +392,8 @@ function checkRoutes(c: Collector, v: unknown): void {
         else if (destFamily !== 0 && f !== destFamily) c.add(key(p, 'next-hop-address'), 'ip-family', `IPv${f} next hop for an IPv${destFamily} destination`);
       }
       c.ifaceName(r, 'next-hop-interface', p);
-      c.int(r, 'metric', p, 0, U32_MAX);
+      // -1 asks for the backend's default metric (nmstate's USE_DEFAULT_METRIC).
+      c.int(r, 'metric', p, -1, U32_MAX);
       c.int(r, 'table-id', p, 0, U32_MAX);
       c.int(r, 'weight', p, 1, 256);
       c.oneOf(r, 'route-type', p, ['blackhole', 'unreachable', 'prohibit']);
@@ -382,7 +414,8 @@ function checkRouteRules(c: Collector, v: unknown): void {
       const s = c.str(r, k, p);
       if (s !== undefined && s !== '' && !parseCidr(s) && ipFamily(s) === 0) c.add(key(p, k), 'cidr', `${JSON.stringify(s)} is not an IP address or prefix`);
     }
-    c.int(r, 'priority', p, 0, U32_MAX);
+    // -1 asks for the default priority (nmstate's USE_DEFAULT_PRIORITY).
+    c.int(r, 'priority', p, -1, U32_MAX);
     c.int(r, 'route-table', p, 0, U32_MAX);
     c.oneOf(r, 'family', p, ['ipv4', 'ipv6']);
     c.oneOf(r, 'state', p, ['absent']);

@@ -147,7 +147,6 @@ describe('malformed desiredState (accepted by the API, rejected by validateDesir
   it.each([
     ['a hostile interface name', { interfaces: [{ name: 'eth0; reboot', type: 'ethernet' }] }, 'interfaces[0].name', 'interface-name'],
     ['a path as interface name', { interfaces: [{ name: '../../etc', type: 'ethernet' }] }, 'interfaces[0].name', 'interface-name'],
-    ['an interface without a type', { interfaces: [{ name: 'eth1', state: 'up' }] }, 'interfaces[0].type', 'required'],
     ['an unknown interface type', { interfaces: [{ name: 'eth1', type: 'wifi6' }] }, 'interfaces[0].type', 'interface-type'],
     ['a prefix length of 33', { interfaces: [{ name: 'eth1', type: 'ethernet', ipv4: { address: [{ ip: '203.0.113.5', 'prefix-length': 33 }] } }] }, 'interfaces[0].ipv4.address[0].prefix-length', 'range'],
     ['an IP of 999.1.1.1', { interfaces: [{ name: 'eth1', type: 'ethernet', ipv4: { address: [{ ip: '999.1.1.1', 'prefix-length': 24 }] } }] }, 'interfaces[0].ipv4.address[0].ip', 'ip-address'],
