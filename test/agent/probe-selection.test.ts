@@ -26,6 +26,7 @@ describe('probe selection', () => {
     expect(res.probes.filter((p) => p.name === 'api-server' || p.name === 'node-readiness').map((p) => p.reason)).toEqual(['always selected', 'always selected']);
     // One bounded check, not upstream's 120 s poll.
     expect(res.durations.probeSelectMs).toBeLessThan(DEFAULT_PROBE_SETTINGS.selectTimeoutMs + 3_000);
+    process.stderr.write(`[probe-selection] probeSelectMs ${res.durations.probeSelectMs} (dns check ${dns.before!.durationMs} ms, ${dns.before!.attempts} attempts)\n`);
   });
 
   it("given a policy's resolved probes passed as the apply's probes, should use them as they are (its DNS host, its disabled probe)", async () => {
