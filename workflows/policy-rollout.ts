@@ -74,8 +74,11 @@ export async function policyRollout(input: PolicyRolloutInput): Promise<RolloutO
   const opts = resolveRolloutOptions(input.options);
   // Cluster-side activities run on the workflow's own queue (the controller's, CLUSTER_TASK_QUEUE in
   // production): whoever runs the rollout writes its status.
+  // A first report creates every enactment (about a minute for 1000 nodes on a loaded machine); the
+  // writer heartbeats after each one.
   const cluster = proxyActivities<ClusterActivities>({
-    startToCloseTimeout: '1m',
+    startToCloseTimeout: '5m',
+    heartbeatTimeout: '30s',
     retry: { initialInterval: '500ms', maximumInterval: '10s' },
   });
   const ui = new RolloutUi();

@@ -9,6 +9,7 @@ import type { NodeProgress, ProgressCounts, RolloutProgress, WaveProgress } from
 import type { PlannedWave, NodeInfo } from '../crd/rollout.ts';
 import type { EnactmentUpdate, RolloutEvent } from '../activities/cluster/contract.ts';
 import type { CapturedStates, NetworkState } from '../crd/network-state.ts';
+import { reconcileAbortedMessage, reconcileFailedMessage } from '../crd/enactment-status.ts';
 
 /** Phases in which a node holds a rollout slot. */
 export const IN_FLIGHT_PHASES: readonly NodeRolloutPhase[] = ['Applying', 'Verifying', 'Retrying', 'RollingBack'];
@@ -271,7 +272,7 @@ export class RolloutTracker {
     n.lastError = error;
     n.lastErrorType = type;
     this.#keep(name, artifacts);
-    this.#events.push({ reason: 'ReconcileFailed', node: name, message: `reconciliation of enactment "${name}.${this.#p.policy}" has failed after ${n.attempts} retries` });
+    this.#events.push({ reason: 'ReconcileFailed', node: name, message: reconcileFailedMessage(name, this.#p.policy, n.attempts) });
     this.#touch(name);
   }
 
@@ -282,7 +283,7 @@ export class RolloutTracker {
       const n = this.node(name);
       n.phase = 'Aborted';
       n.completionTime = now;
-      this.#events.push({ reason: 'ReconcileFailed', node: name, message: `reconciliation of enactment "${name}.${this.#p.policy}" has aborted` });
+      this.#events.push({ reason: 'ReconcileFailed', node: name, message: reconcileAbortedMessage(name, this.#p.policy) });
       this.#touch(name);
     }
     return names;
