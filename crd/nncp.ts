@@ -216,14 +216,14 @@ const probe = (what: string, selected: string) =>
 
 const probes = doc(
   z.strictObject({
-    ping: doc(probe('gateway ping', 'before the change (to select it) and after it.'), 'Pings the IPv4/IPv6 default gateway of the main table (254) through its interface. Selected only if it passes before the change.').optional(),
+    ping: doc(probe('gateway ping', 'after the change.'), "Pings the IPv4/IPv6 default gateway of the main table (254) through its interface. Selected only if it passes before the change, within one short check (the node agent's KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS, default 5).").optional(),
     dns: doc(
-      probe('DNS', 'before the change (to select it) and after it.').extend({
+      probe('DNS', 'after the change.').extend({
         host: doc(z.string().max(253).refine(isDnsName, 'must be a DNS name'), "Name to resolve through each configured name server. Default: the node agent's PROBE_DNS_HOST, root-servers.net (an NS lookup) unless set.", {
           'x-kubernetes-validations': [{ rule: `self.matches(${celString(DNS_NAME_PATTERN)})`, message: 'must be a DNS name' }],
         }).optional(),
       }),
-      'Resolves a name through the configured name servers. Selected only if it passes before the change.',
+      "Resolves a name through the configured name servers. Selected only if it passes before the change, within one short check (the node agent's KNMSTATE_PROBE_SELECT_TIMEOUT_SECONDS, default 5).",
     ).optional(),
     apiServer: doc(probe('API server', 'after the change.'), 'GETs namespace default from the Kubernetes API server with a fresh connection. Always selected.').optional(),
     nodeReadiness: doc(probe('node readiness', 'after the change.'), "Checks that the node's Ready condition is True. Always selected.").optional(),
