@@ -56,13 +56,14 @@ describe('kernel view: what an operator sees with ip', () => {
     expect(kernelDiffs(before, again, fullScope())).toEqual([]);
   });
 
-  it('given the differences, should repair the link and the addresses first (changed flags need a delete and an add), then the routes with their protocol and metric', () => {
+  it('given the differences, should repair the link and the addresses first (changed flags need a delete and an add; IPv6 without a second duplicate address detection), then the routes with their protocol and metric', () => {
     expect(linkAndAddressRepair(before, takenOver, fullScope())).toEqual([
       'link set dev eth0 addrgenmode eui64',
       'address del 198.51.100.11/24 dev eth0',
       'address del fe80::e7d1:9732:5e39:78ab/64 dev eth0',
       'address add 198.51.100.11/24 dev eth0 scope global',
-      'address add fe80::e870:eaff:fe74:1611/64 dev eth0 scope link',
+      'address add fe80::e870:eaff:fe74:1611/64 dev eth0 scope link nodad',
+      'address change fe80::e870:eaff:fe74:1611/64 dev eth0 scope link',
     ]);
     expect(routeRepair(before, takenOver, fullScope())).toEqual([
       'route replace 0.0.0.0/0 via 198.51.100.1 dev eth0 table main proto boot metric 0 scope global',

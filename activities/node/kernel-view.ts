@@ -198,8 +198,19 @@ export function kernelDiffs(before: KernelView, now: KernelView, scope: Scope, o
   ];
 }
 
-function addrAdd(a: KAddr): string {
-  return `address add ${a.local}/${a.prefixlen} dev ${a.dev} scope ${a.scope}${a.broadcast ? ` broadcast ${a.broadcast}` : ''}${a.metric !== undefined ? ` metric ${a.metric}` : ''}${a.flags.filter((f) => f !== 'secondary' && f !== 'dynamic' && f !== 'temporary' && f !== 'stable-privacy').map((f) => ` ${f}`).join('')}`;
+const settable = (a: KAddr): string[] => a.flags.filter((f) => f !== 'secondary' && f !== 'dynamic' && f !== 'temporary' && f !== 'stable-privacy');
+
+/**
+ * The lines that put address `a` back. An IPv6 address is added with `nodad` and then changed to its
+ * own flags: it was on this node a moment ago, and duplicate address detection would keep it
+ * `tentative` (and without its local route) for one to two seconds; the change clears `nodad` without
+ * starting detection.
+ */
+function addrAdd(a: KAddr): string[] {
+  const tail = `${a.metric !== undefined ? ` metric ${a.metric}` : ''}${settable(a).map((f) => ` ${f}`).join('')}`;
+  const add = `address add ${a.local}/${a.prefixlen} dev ${a.dev} scope ${a.scope}${a.broadcast ? ` broadcast ${a.broadcast}` : ''}${tail}`;
+  if (a.family !== 'inet6' || a.flags.includes('nodad')) return [add];
+  return [`${add} nodad`, `address change ${a.local}/${a.prefixlen} dev ${a.dev} scope ${a.scope}${tail}`];
 }
 
 /**
@@ -241,7 +252,7 @@ export function linkAndAddressRepair(before: KernelView, now: KernelView, scope:
   }
   for (const [id, a] of beforeAddrs) {
     const have = nowAddrs.get(id);
-    if (!have || addrKey(have) !== addrKey(a)) lines.push(addrAdd(a));
+    if (!have || addrKey(have) !== addrKey(a)) lines.push(...addrAdd(a));
   }
   return lines;
 }

@@ -9,8 +9,8 @@
  *  2. the kernel view of the interfaces nobody else owns (kernel mode: every one in scope;
  *     NetworkManager mode: the ones NetworkManager did not manage before) is put back with `ip`:
  *     addr-gen-mode, MTU, addresses with their flags and link-local values, routes with protocol and
- *     metric; wait for IPv6 duplicate address detection of what was added, and for NetworkManager to see
- *     them as external again (`connected (externally)`);
+ *     metric (IPv6 addresses without a second duplicate address detection); wait for NetworkManager to
+ *     see them as external again (`connected (externally)`);
  *  3. compare both views again; what is left is reported as differences.
  *
  * Interfaces NetworkManager has a profile active on are NetworkManager's: its checkpoint, or
@@ -108,7 +108,7 @@ export async function restoreViews(d: ViewDeps, before: NodeViews, scope: Scope)
     for (const l of lines) touched.add(/ dev (\S+)/.exec(l)?.[1] ?? '');
     actions.push(...(await runIpBatch(d.exec, lines, d.ipBin)));
   }
-  // An IPv6 address put back is `tentative` until duplicate address detection is done (about a second).
+  // Addresses are put back without a second duplicate address detection; should one still be `tentative`, wait for it.
   const tentative = touched.size ? await waitForDad(d.exec, touched, settle, d.ipBin) : [];
   for (const t of tentative) actions.push(`IPv6 address ${t} still tentative after ${settle} ms`);
   if (handBack.length) {
