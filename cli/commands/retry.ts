@@ -32,7 +32,7 @@ export function retryCommand(ctx: CommandContext, done: (code: number) => void):
           failed.length ? `  nodes not configured: ${failed.join(', ')}` : '  every node is configured; nothing to retry.',
           `To retry, start a new rollout (a new generation) once the cause is fixed (kubectl nmstate why ${policy}):`,
           `  kubectl edit nncp ${policy}    # fix the desiredState; any spec change is a new generation`,
-          `  kubectl apply -f policy.yaml${' '.repeat(Math.max(1, policy.length - 8))}    # the same, from the manifest`,
+          `  kubectl apply -f policy.yaml${' '.repeat(Math.max(1, policy.length - 6))}# the same, from the manifest`,
           `Annotations (kubectl annotate) do not change the generation, so they do not start a rollout.`,
           '',
         ].join('\n'),

@@ -22,6 +22,11 @@ export interface WhyInput {
   enactment?: { type: string; reason?: string; message?: string };
 }
 
+/** The first `n` items joined, and how many more there are. */
+function shortList(items: readonly string[], n: number): string {
+  return items.length <= n ? items.join('; ') : `${items.slice(0, n).join('; ')}; … ${items.length - n} more (kubectl nmstate history)`;
+}
+
 /** The explanation as text. */
 export function renderWhy(w: WhyInput, opts: { color: boolean }): string {
   const p = palette(opts.color);
@@ -49,7 +54,7 @@ export function renderWhy(w: WhyInput, opts: { color: boolean }): string {
     const remaining = described.remainingDifferences;
     const restored = described.rolledBack
       ? described.restoreActions?.length
-        ? `put back: ${described.restoreActions.join('; ')}`
+        ? `put back: ${shortList(described.restoreActions, 4)}`
         : 'put back (nothing was left to undo)'
       : 'not touched (failed before the change)';
     row('rollback', `${restored}${from}`);
@@ -64,7 +69,7 @@ export function renderWhy(w: WhyInput, opts: { color: boolean }): string {
     );
   }
   const reverts = w.history?.steps.filter((s) => s.op === 'revert') ?? [];
-  for (const r of reverts) row('reverted', r.outcome === 'completed' ? `${r.reverted === false ? 'nothing to revert' : 'yes'}${r.restoreActions?.length ? `: ${r.restoreActions.join('; ')}` : ''}` : p.red(`${r.errorType ?? r.outcome}: ${r.error ?? ''}`));
+  for (const r of reverts) row('reverted', r.outcome === 'completed' ? `${r.reverted === false ? 'nothing to revert' : 'yes'}${r.restoreActions?.length ? `: ${shortList(r.restoreActions, 4)}` : ''}` : p.red(`${r.errorType ?? r.outcome}: ${r.error ?? ''}`));
   if (w.enactment) row('enactment', `${w.enactment.type}${w.enactment.reason ? ` ${w.enactment.reason}` : ''}${w.enactment.message ? `: ${w.enactment.message.split('\n')[0]}` : ''}`);
   if (w.historyNote) row('history', p.yellow(w.historyNote));
   const next =

@@ -16,6 +16,7 @@ import type { NncpSpec } from '../../crd/nncp.ts';
 import { runInNode } from '../../hack/cluster/nodes.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import { eventually, testPolicy, useRollout } from '../rollout/support.ts';
+import { runCli } from './run-cli.ts';
 
 const GROUP = 'cli';
 const s = useRollout(GROUP, 3, { nodeMode: 'kernel' });
@@ -139,32 +140,42 @@ describe('kubectl nmstate on a live rollout', () => {
     expect(h.nodes[0]!.steps[1]!.reverted).toBe(true);
   });
 
-  it('given a policy that fails on its first node, should end Halted (exit 1) and explain the node with why and history', async () => {
+  it('given a policy whose gateway fails the ping probe, should watch it on a terminal to Halted (exit 1) and explain the node with why and history', async () => {
     const policy = name('fail');
+    // A default route through a gateway that does not exist: the ping probe fails, the agent rolls back.
     const spec = testPolicy(GROUP, {
-      desiredState: { interfaces: [{ name: 'br-cli-f', type: 'linux-bridge', state: 'up', bridge: { port: [{ name: 'eth666' }] } }] },
+      desiredState: {
+        interfaces: [{ name: 'eth0', type: 'veth', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: '198.51.100.201', 'prefix-length': 24 }] }, ipv6: { enabled: true, dhcp: false, autoconf: false, address: [{ ip: '2001:db8:7::1', 'prefix-length': 64 }] } }],
+        routes: { config: [{ destination: '0.0.0.0/0', state: 'absent' }, { destination: '0.0.0.0/0', 'next-hop-interface': 'eth0', 'next-hop-address': '198.51.100.254' }] },
+      },
       maxUnavailable: 1,
       rollout: { maxFailures: 0 },
     });
     const meta = await s.applyPolicy(policy, spec);
     await s.startRollout(policy, spec, meta);
-    const end = await cli(['get', policy, '--watch', '--timeout', '90s']);
+    // In-process with a terminal: redrawn in place, in colour.
+    const env = { KUBECONFIG: s.t.cluster.info.kube.kubeconfig, TEMPORAL_ADDRESS: s.t.cluster.info.temporal.address, TEMPORAL_NAMESPACE: s.t.cluster.info.temporal.namespace };
+    const end = await runCli(['get', policy, '--watch', '--timeout', '90s'], env, true);
     expect(end.code).toBe(EXIT.failed);
-    expect(end.out).toContain('✖ Halted');
+    expect(end.out).toContain(`${ESC}H${ESC}2J`);
+    expect(end.out).toContain(`${ESC}31m✖ Halted`);
     const failed = (await s.progress(policy)).nodes.find((n) => n.phase === 'Failed')!;
+    expect(failed.lastErrorType).toBe('ProbeFailed');
 
     const why = await cli(['why', policy]);
     expect(why.code).toBe(EXIT.ok);
-    expect(why.out.split('\n')[0]).toContain(`${failed.name} in the rollout of ${policy}`);
-    expect(why.out).toContain(`error:      ${failed.lastErrorType}:`);
-    expect(why.out).toMatch(/attempts: +#1 ✖/);
-    expect(why.out).toContain('rollback:');
-    expect(why.out).toContain('remaining:');
+    expect(why.out.split('\n')[0]).toBe(`${failed.name} in the rollout of ${policy} (generation ${meta.generation}): ✖ Failed after 2 attempts`);
+    expect(why.out).toContain('error:      ProbeFailed:');
+    expect(why.out).toMatch(/probe: +ping failed after the change \(\d+ tries in [\d.]+s\): /);
+    expect(why.out).toMatch(/rollback: +put back: .*add route 0\.0\.0\.0\/0 via 198\.51\.100\.1 dev eth0/);
+    expect(why.out).toContain('remaining:  none: the node is as it was before');
+    expect(why.out).toMatch(/attempts: +#1 ✖ ProbeFailed [\d.]+s, #2 ✖ ProbeFailed/);
 
     const history = await cli(['history', policy]);
     expect(history.code).toBe(EXIT.ok);
     expect(history.out).toContain(failed.name);
-    expect(history.out).toMatch(new RegExp(`apply #1 .*✖ ${failed.lastErrorType}`));
+    expect(history.out).toMatch(/apply #1 .*✖ ProbeFailed/);
+    expect(history.out).toMatch(/probes: ping ✖ [\d.]+s, dns ✔/);
 
     const retry = await cli(['retry', policy]);
     expect(retry.code).toBe(EXIT.failed);
