@@ -5,54 +5,17 @@
  * Temporal dev server that the test opens late (no mock: every byte goes to the real server).
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { eventually } from '../rollout/support.ts';
 import { TEST_ROLLOUT_OPTIONS } from '../rollout/support.ts';
 import { rolloutOptionVariable } from '../../workers/controller/config.ts';
 import type { RolloutOptions } from '../../workflows/rollout-options.ts';
+import { freePort, relay } from './relay.ts';
 import { TEST_GROUP_LABEL, useControllerSuite } from './support.ts';
 
 const G = 'ctp';
 const s = useControllerSuite(G, 2);
-
-/** A free TCP port (listened on, then released). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-/** Relays `port` to `target` once started. */
-function relay(port: number, target: { host: string; port: number }): { start(): Promise<void>; stop(): Promise<void> } {
-  let server: Server | undefined;
-  const sockets = new Set<Socket>();
-  return {
-    start: () =>
-      new Promise<void>((resolve, reject) => {
-        server = createServer((inbound) => {
-          const outbound = connect(target.port, target.host);
-          for (const x of [inbound, outbound]) {
-            sockets.add(x);
-            x.on('error', () => undefined);
-            x.on('close', () => sockets.delete(x));
-          }
-          inbound.pipe(outbound).pipe(inbound);
-          inbound.on('close', () => outbound.destroy());
-          outbound.on('close', () => inbound.destroy());
-        });
-        server.once('error', reject);
-        server.listen(port, '127.0.0.1', () => resolve());
-      }),
-    stop: async () => {
-      for (const x of sockets) x.destroy();
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    },
-  };
-}
 
 async function get(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   try {

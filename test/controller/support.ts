@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection } from '@temporalio/worker';
 import { pino } from 'pino';
 import { NNCE, type NodeNetworkConfigurationEnactment } from '../../crd/nnce.ts';
@@ -28,8 +28,8 @@ export interface ControllerSuite extends AgentSuite {
   group: string;
   queue: string;
   nodeNames: string[];
-  /** Starts a controller (the test stops it, or the suite does at the end). */
-  startController(): Promise<Controller>;
+  /** Starts a controller (the test stops it, or the suite does at the end); `kubeConfig` defaults to the suite's. */
+  startController(opts?: { kubeConfig?: KubeConfig }): Promise<Controller>;
   /** Runs the harness's kubectl against the suite's cluster. */
   kubectl(args: string[], input?: string): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** `kubectl apply` of an NNCP in the suite's scope, selecting the suite's nodes (plus `extraSelector`). */
@@ -91,9 +91,9 @@ export function useControllerSuite(group: string, count: number): ControllerSuit
     s.queue = `knmstate.test.controller.${group}.${t.cluster.run.id}`;
     const objects = t.kc.makeApiClient(CustomObjectsApi);
     const address = t.cluster.info.temporal.address;
-    s.startController = async () => {
+    s.startController = async (opts = {}) => {
       const c = await startController({
-        kubeConfig: t.kc,
+        kubeConfig: opts.kubeConfig ?? t.kc,
         client: t.client,
         connect: () => NativeConnection.connect({ address }),
         namespace: t.cluster.info.temporal.namespace,
