@@ -12,6 +12,7 @@ import { NNCE, nnceStatus } from './nnce.ts';
 import { NNS, nnsStatus } from './nns.ts';
 import { celString, doc } from './schema.ts';
 import { LABEL_VALUE_PATTERN, POLICY_NAME_PATTERN } from './labels.ts';
+import { desiredStateValidations, desiredStateVariables } from './desired-state-admission.ts';
 
 /** Name of the admission policy (upstream's name). */
 export const VALIDATION_POLICY_NAME = 'nncp-validation-policy';
@@ -162,7 +163,9 @@ export function nnsCrd(): Obj {
 
 /**
  * upstream's ValidatingAdmissionPolicy rules, with one deliberate difference: a spec change while a
- * rollout is in progress is allowed (the new generation supersedes the running rollout).
+ * rollout is in progress is allowed (the new generation supersedes the running rollout); and one
+ * addition: the desiredState rules CEL can express (crd/desired-state-admission.ts), which upstream
+ * does not check at all.
  */
 export function validationPolicy(): Obj {
   return {
@@ -184,6 +187,7 @@ export function validationPolicy(): Obj {
       variables: [
         { name: 'spec', expression: "has(object.spec) ? object.spec : {}" },
         { name: 'oldSpec', expression: "oldObject != null && has(oldObject.spec) ? oldObject.spec : {}" },
+        ...desiredStateVariables(),
       ],
       validations: [
         {
@@ -202,6 +206,7 @@ export function validationPolicy(): Obj {
           message: ADMISSION_MESSAGES.selectorValues,
           reason: 'Invalid',
         },
+        ...desiredStateValidations(),
       ],
     },
   };
