@@ -38,6 +38,8 @@ export interface NodeStep {
   rolledBack?: boolean;
   restoreActions?: string[];
   remainingDifferences?: string[];
+  /** The state rendered for the node, in one line (from a failure's details). */
+  wanted?: string;
   /** revert: whether the node had something to revert. */
   reverted?: boolean;
   runId?: string;
@@ -65,6 +67,18 @@ function probeSteps(reports: readonly ProbeReport[] | undefined): ProbeStep[] | 
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** A rendered nmstate state in one line: `eth0 (veth, up), br1 (linux-bridge, up); 2 routes; dns`. */
+export function stateLine(state: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const ifaces = Array.isArray(state.interfaces) ? (state.interfaces as unknown[]).filter(isObject) : [];
+  if (ifaces.length) parts.push(ifaces.map((i) => `${String(i.name)} (${[i.type, i.state].filter((x) => x !== undefined).map(String).join(', ')})`).join(', '));
+  const routes = isObject(state.routes) && Array.isArray(state.routes.config) ? state.routes.config.length : 0;
+  if (routes) parts.push(`${routes} route${routes === 1 ? '' : 's'}`);
+  if (state['dns-resolver'] !== undefined) parts.push('dns');
+  if (state['route-rules'] !== undefined) parts.push('route rules');
+  return parts.join('; ') || 'nothing';
+}
 
 /** One record as a node step. */
 export function nodeStep(r: ActivityRecord, attempt: number): NodeStep {
@@ -97,6 +111,7 @@ export function nodeStep(r: ActivityRecord, attempt: number): NodeStep {
       const probes = probeSteps(d.probes);
       if (probes) step.probes = probes;
       if (typeof d.rolledBack === 'boolean') step.rolledBack = d.rolledBack;
+      if (isObject(d.renderedState)) step.wanted = stateLine(d.renderedState);
       if (d.restoreActions) step.restoreActions = d.restoreActions;
       if (d.remainingDifferences) step.remainingDifferences = d.remainingDifferences;
     }

@@ -50,6 +50,7 @@ export function renderWhy(w: WhyInput, opts: { color: boolean }): string {
     }
     row('probes', probesLine(p, described.probes));
   }
+  if (described?.wanted) row('wanted', described.wanted);
   if (described && described.rolledBack !== undefined) {
     const remaining = described.remainingDifferences;
     const restored = described.rolledBack

@@ -23,6 +23,7 @@ const failureDetails: ApplyFailureDetails = {
   type: 'ProbeFailed',
   message: "failed runnig probe 'ping'",
   rolledBack: true,
+  renderedState: { interfaces: [{ name: 'br1', type: 'linux-bridge', state: 'up' }], routes: { config: [{ destination: '0.0.0.0/0' }] } },
   restoreActions: ['remove interface br1 (linux-bridge)'],
   remainingDifferences: [],
   probes: [
@@ -111,6 +112,7 @@ describe('history as node steps', () => {
     expect(why).toContain('error:      Timeout: activity ScheduleToStart timeout');
     expect(why).toContain('probe:      ping failed after the change (attempt #1) (3 tries in 3.0s): ping -I eth0 198.51.100.1: no answer');
     expect(why).toContain('rollback:   put back: remove interface br1 (linux-bridge) (attempt #1)');
+    expect(why).toContain('wanted:     br1 (linux-bridge, up); 1 route');
     expect(why).toContain('remaining:  none: the node is as it was before');
     expect(why).toContain('attempts:   #1 ✖ ProbeFailed 4.0s, #2 ✖ Timeout 2.0s');
     expect(why).toContain('enactment:  Failing FailedToConfigure: x');
