@@ -48,7 +48,6 @@ import {
   type NodeActivities,
   type PlanNodeInput,
   type PlanNodeResult,
-  type Problem,
   type ProbeReport,
   type RecoveryReport,
   type RevertNodeStateInput,
@@ -60,8 +59,10 @@ import { CaptureRenderFailed, CheckpointConflict, CheckpointExpired, InvalidDesi
 import { activityContext, Heartbeat } from './heartbeat.ts';
 import { checkDesiredState, parseInput, rawIds, type AttemptIds } from './input.ts';
 import type { InflightRecord, Journal } from './journal.ts';
-import { KernelSupport } from './kernel-support.ts';
-import { linksToCreate } from './link-kinds.ts';
+import { KernelSupport, unsupportedLinkKinds } from './kernel-support.ts';
+import { checkpointTimeoutSeconds, DEFAULT_CHECKPOINT_MARGIN_SECONDS } from './checkpoint-timeout.ts';
+
+export { checkpointTimeoutSeconds, DEFAULT_CHECKPOINT_MARGIN_SECONDS } from './checkpoint-timeout.ts';
 import { waitForOrphan } from './orphans.ts';
 import { execDnsLookup, inProcessDnsLookup, probeFailureMessage, runProbes, selectedProbesTimeoutMs, selectProbes, type DnsLookup, type ProbeContext } from './probes.ts';
 import { decideRecovery, undoBy, type RecoveryObservation } from './recovery.ts';
@@ -104,27 +105,6 @@ export interface NodeAgentDeps {
   onStateChanged?: (reason: string) => unknown;
   /** @default 1000 */
   heartbeatIntervalMs?: number;
-}
-
-/** Default of {@link NodeAgentDeps.checkpointMarginSeconds}. */
-export const DEFAULT_CHECKPOINT_MARGIN_SECONDS = 30;
-
-/**
- * The NetworkManager checkpoint timeout of one apply (`apply --no-commit --timeout T`), in seconds:
- * T = ceil(probe timeout) + margin, the probe timeout being the longest of the selected probes'. nmstate
- * re-arms the checkpoint timer before every apply and verify step and once more when the apply
- * returns, so T must cover (a) the longest single apply step under load and (b) everything between
- * the apply's return and the commit: the probes (they run in parallel, each for at most its timeout)
- * and the commit itself. The margin covers (a) and the commit: whole applies took 5-12 s with 50-100
- * in parallel on 2 cores, the commit 0.01-1.5 s; 30 s leaves more than twice that. Upstream uses a
- * fixed 480 s (2 × (120 + 120) s of sequential probes); with the default 120 s probe timeout
- * knmstate's T is 150 s, so a node whose agent died before committing is back to its old state 150 s
- * after the apply at the latest.
- */
-export function checkpointTimeoutSeconds(probeTimeoutMs: number, marginSeconds = DEFAULT_CHECKPOINT_MARGIN_SECONDS): number {
-  if (!(probeTimeoutMs >= 0) || !Number.isFinite(probeTimeoutMs)) throw new RangeError(`probe timeout must be a non-negative number of milliseconds, got ${probeTimeoutMs}`);
-  if (!Number.isInteger(marginSeconds) || marginSeconds < 1) throw new RangeError(`checkpointMarginSeconds must be a positive integer, got ${marginSeconds}`);
-  return Math.ceil(probeTimeoutMs / 1000) + marginSeconds;
 }
 
 const msSince = (t: number): number => Math.round(performance.now() - t);
@@ -329,17 +309,7 @@ export class NodeAgent {
   /** Step 4: fails (non-retryable, nothing touched) when the kernel cannot create a link kind the state needs. */
   async #checkLinkKinds(a: Attempt): Promise<void> {
     a.hb.phase('kernel-check');
-    const problems: Problem[] = [];
-    for (const l of linksToCreate(a.rendered, a.snapshot)) {
-      const answer = await this.#kernel.linkKind(l.kind);
-      if (answer.supported === false) {
-        problems.push({
-          path: `${l.path}.type`,
-          rule: 'kernel-link-kind',
-          message: `${l.path}.type: node ${this.node}'s kernel cannot create ${l.type} interface ${l.name} (link kind '${l.kind}' unknown to the kernel: ${answer.detail ?? 'not supported'}; the ${l.module} module is missing)`,
-        });
-      }
-    }
+    const problems = await unsupportedLinkKinds(this.#kernel, a.rendered, a.snapshot, this.node);
     if (!problems.length) return;
     throw this.#failure(UnsupportedDesiredState, a.ids, `unsupported on this node: ${problems.map((p) => p.message).join('; ')}; nothing was changed`, { problems, renderedState: a.rendered, capturedStates: a.capturedStates });
   }

@@ -1,6 +1,6 @@
 /** The agent's pure parts: the NetworkManager checkpoint timeout and the retryability of NetworkManager's own failures. */
 import { describe, expect, it } from '@jest/globals';
-import { checkpointTimeoutSeconds } from './agent.ts';
+import { checkpointTimeoutSeconds } from './checkpoint-timeout.ts';
 import { NON_RETRYABLE_NODE_ERRORS } from './errors.ts';
 
 describe('NetworkManager checkpoint timeout and typed NetworkManager failures', () => {

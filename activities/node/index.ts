@@ -9,8 +9,9 @@
  * with {@link createNodeActivities} (or run whole agents with workers/node-agent-host.ts
  * `startNodeAgents`).
  */
-export { checkpointTimeoutSeconds, createNodeActivities, DEFAULT_CHECKPOINT_MARGIN_SECONDS, NodeAgent, type NodeAgentDeps } from './agent.ts';
-export { KernelSupport, type KernelAnswer } from './kernel-support.ts';
+export { createNodeActivities, NodeAgent, type NodeAgentDeps } from './agent.ts';
+export { checkpointTimeoutSeconds, DEFAULT_CHECKPOINT_MARGIN_SECONDS } from './checkpoint-timeout.ts';
+export { KernelSupport, unsupportedLinkKinds, type KernelAnswer } from './kernel-support.ts';
 export { LINK_KINDS, linksToCreate, type LinkToCreate } from './link-kinds.ts';
 export * from './errors.ts';
 export * from './contract.ts';

@@ -16,6 +16,9 @@
  * cannot run (no `unshare`, not allowed), the answer is `undefined` and nmstatectl decides as before.
  */
 import type { NodeExec } from '../nmstate/exec.ts';
+import type { NetworkState } from '../../crd/network-state.ts';
+import type { Problem } from './contract.ts';
+import { linksToCreate } from './link-kinds.ts';
 
 /** How long a "not supported" answer is reused. */
 export const NEGATIVE_TTL_MS = 5 * 60_000;
@@ -77,4 +80,22 @@ export class KernelSupport {
   bridgeVlanFiltering(): Promise<KernelAnswer> {
     return this.#ask('bridge-vlan-filtering', ['type', 'bridge', 'vlan_filtering', '1']);
   }
+}
+
+/**
+ * The interfaces `desired` would create whose link kind this node's kernel cannot create, as field
+ * problems (`interfaces[i].type`, rule `kernel-link-kind`) naming the kind and the missing module.
+ */
+export async function unsupportedLinkKinds(kernel: KernelSupport, desired: NetworkState, current: NetworkState, node: string): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const l of linksToCreate(desired, current)) {
+    const answer = await kernel.linkKind(l.kind);
+    if (answer.supported !== false) continue;
+    problems.push({
+      path: `${l.path}.type`,
+      rule: 'kernel-link-kind',
+      message: `${l.path}.type: node ${node}'s kernel cannot create ${l.type} interface ${l.name} (link kind '${l.kind}' unknown to the kernel: ${answer.detail ?? 'not supported'}; the ${l.module} module is missing)`,
+    });
+  }
+  return problems;
 }
