@@ -27,6 +27,7 @@ import type { ProbeSettingsInput } from '../crd/probes.ts';
 import { NnsReporter, watchNodeNetworkStates } from '../activities/nns/reporter.ts';
 import { networkManagerVersion } from '../activities/nns/network-manager-version.ts';
 import { listSimulatedNodes } from '../activities/kube/nodes.ts';
+import { InvalidConfigurationError } from '../crd/errors.ts';
 
 /** One node to serve. */
 export interface NodeSpec {
@@ -115,10 +116,10 @@ export interface NodeAgents {
  * the agents already started are stopped and the error is rethrown.
  */
 export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<NodeAgents> {
-  if (!opts.nodes.length) throw new Error('startNodeAgents: no nodes to serve');
+  if (!opts.nodes.length) throw new InvalidConfigurationError('startNodeAgents: no nodes to serve');
   const names = new Set<string>();
   for (const n of opts.nodes) {
-    if (names.has(n.name)) throw new Error(`startNodeAgents: node ${n.name} listed twice`);
+    if (names.has(n.name)) throw new InvalidConfigurationError(`startNodeAgents: node ${n.name} listed twice`);
     names.add(n.name);
   }
   const log = opts.logger;
@@ -132,7 +133,7 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
     const mode = spec.mode ?? opts.mode;
     // Unset, nmstatectl would talk to the host's own NetworkManager instead of the simulated node's.
     if (spec.netns && mode === 'networkmanager' && !spec.env?.DBUS_SYSTEM_BUS_ADDRESS) {
-      throw new Error(`node ${spec.name}: a simulated NetworkManager-mode node (netns ${spec.netns}) needs DBUS_SYSTEM_BUS_ADDRESS of its own NetworkManager`);
+      throw new InvalidConfigurationError(`node ${spec.name}: a simulated NetworkManager-mode node (netns ${spec.netns}) needs DBUS_SYSTEM_BUS_ADDRESS of its own NetworkManager`);
     }
     const exec = spec.netns ? netnsExec(spec.netns, { ipBin: opts.ip ?? 'ip', ...(spec.env ? { env: spec.env } : {}) }) : hostExec(spec.env ? { env: spec.env } : {});
     const driver = new NmstateDriver({ exec, binary: opts.nmstatectl, mode });

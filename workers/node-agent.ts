@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { connectTemporal, onShutdown, runMain, startHealthServer } from './runtime/index.ts';
 import { parseNodeAgentEnv, type NodeAgentConfig } from './node-agent-config.ts';
 import type { NodeSpec } from './node-agent-host.ts';
+import { InvalidConfigurationError } from '../crd/errors.ts';
 
 if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('semi-space-size'))) setFlagsFromString('--max-semi-space-size=1');
 
@@ -33,7 +34,7 @@ async function main(log: Logger, cfg: NodeAgentConfig): Promise<void> {
     cfg.nodes.kind === 'single'
       ? [{ name: cfg.nodes.name, ...(cfg.nodes.netns ? { netns: cfg.nodes.netns } : {}), ...(cfg.dbusAddress ? { env: { DBUS_SYSTEM_BUS_ADDRESS: cfg.dbusAddress } } : {}) }]
       : await simulatedNodes(kube, cfg.nodes.selector);
-  if (!nodes.length) throw new Error(`no simulated nodes match ${cfg.nodes.kind === 'simulated' ? (cfg.nodes.selector ?? '*') : ''}`);
+  if (!nodes.length) throw new InvalidConfigurationError(`no simulated nodes match ${cfg.nodes.kind === 'simulated' ? (cfg.nodes.selector ?? '*') : ''}`);
 
   // Half the deadline (at most 20 s) is kept for undoing an apply that did not finish in the rest.
   const undoMs = Math.min(20_000, Math.floor(cfg.shutdownDeadlineMs / 2));
