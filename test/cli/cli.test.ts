@@ -6,7 +6,7 @@
  * plan -f (touching nothing, checked with ip inside the nodes).
  */
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { execa } from 'execa';
 import { stringify } from 'yaml';
 import type { NncpSpec } from '../../crd/nncp.ts';
 import { runInNode } from '../../hack/cluster/nodes.ts';
+import { tools } from '../../hack/cluster/tools.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import { eventually, testPolicy, useRollout } from '../rollout/support.ts';
 import { runCli } from './run-cli.ts';
@@ -214,5 +215,20 @@ describe('kubectl nmstate on a live rollout', () => {
     expect(r.code).toBe(EXIT.notFound);
     expect(r.err).toContain('not found');
     expect((await cli(['pause', name('nothing')])).code).toBe(EXIT.notFound);
+  });
+
+  it('given a symlink to the wrapper on PATH, should run as a kubectl plugin: kubectl nmstate …', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'knmstate-cli-bin-'));
+    try {
+      symlinkSync(CLI, join(bin, 'kubectl-nmstate'));
+      const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, KUBECONFIG: s.t.cluster.info.kube.kubeconfig, TEMPORAL_ADDRESS: s.t.cluster.info.temporal.address, TEMPORAL_NAMESPACE: s.t.cluster.info.temporal.namespace };
+      const list = await execa(tools().kubectl, ['plugin', 'list'], { env, reject: false });
+      expect(String(list.stdout)).toContain(join(bin, 'kubectl-nmstate'));
+      const r = await execa(tools().kubectl, ['nmstate', 'get', name('nothing')], { env, reject: false });
+      expect(r.exitCode).toBe(EXIT.notFound);
+      expect(String(r.stderr)).toContain(`policy ${name('nothing')} not found`);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
