@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { kernelDiffs, linkAndAddressRepair, metricOnlyDrift, parseKernelView, routeRepair, type KernelView } from './kernel-view.ts';
+import { kernelDiffs, linkAndAddressRepair, routeOnlyDrift, parseKernelView, routeRepair, type KernelView } from './kernel-view.ts';
 import { fullScope, type Scope } from './state.ts';
 
 /** A fresh simulated node's eth0 as iproute2 prints it: configured with `ip`, not NetworkManager. */
@@ -83,17 +83,27 @@ describe('kernel view: what an operator sees with ip', () => {
   });
 });
 
-describe('kernel view: route metrics NetworkManager moved', () => {
+describe('kernel view: routes NetworkManager changed on a re-activation', () => {
   const view = (metric: number, extra: Record<string, unknown>[] = []): KernelView =>
     parseKernelView([{ ifname: 'eth1', flags: ['UP'], mtu: 1500, linkinfo: { info_kind: 'veth' }, inet6_addr_gen_mode: 'none' }], [{ ifname: 'eth1', addr_info: [{ family: 'inet', local: '203.0.113.41', prefixlen: 24, scope: 'global', noprefixroute: true }] }], [{ dst: '203.0.113.0/24', dev: 'eth1', protocol: 'kernel', scope: 'link', prefsrc: '203.0.113.41', metric }, ...extra], []);
   const routesVia = (dev: string): Scope => ({ ...only('eth2'), routeInterfaces: new Set(['eth2', dev]) });
 
   it('given only the metric of a device prefix route changed (101 → 103), should name the device even when only routes via it are in scope', () => {
-    expect(metricOnlyDrift(view(101), view(103), routesVia('eth1'), new Set(['eth1']))).toEqual(['eth1']);
+    expect(routeOnlyDrift(view(101), view(103), routesVia('eth1'), new Set(['eth1']))).toEqual(['eth1']);
   });
 
-  it('given a route that differs in more than its metric, or an unchanged device, should not', () => {
-    expect(metricOnlyDrift(view(101), view(101), routesVia('eth1'), new Set(['eth1']))).toEqual([]);
-    expect(metricOnlyDrift(view(101), view(103, [{ dst: '198.51.100.0/25', gateway: '203.0.113.1', dev: 'eth1', protocol: 'static', metric: 150 }]), routesVia('eth1'), new Set(['eth1']))).toEqual([]);
+  it('given an extra route via the device, should name it too; given an unchanged device or a changed address, should not', () => {
+    expect(routeOnlyDrift(view(101), view(101, [{ dst: '203.0.113.128/25', gateway: '203.0.113.1', dev: 'eth1', protocol: 'static', metric: 100 }]), routesVia('eth1'), new Set(['eth1']))).toEqual(['eth1']);
+    expect(routeOnlyDrift(view(101), view(101), routesVia('eth1'), new Set(['eth1']))).toEqual([]);
+    const readdressed = view(103);
+    readdressed.addresses[0]!.local = '203.0.113.49';
+    expect(routeOnlyDrift(view(101), readdressed, routesVia('eth1'), new Set(['eth1']))).toEqual([]);
+  });
+
+  it("given the second fe80::/64 route NetworkManager adds on a re-apply, should not count it for NetworkManager's devices, but should for the kernel's", () => {
+    const stray = (v: KernelView): KernelView => ({ ...v, routes: [...v.routes, { family: 6, table: 'main', type: 'unicast', dst: 'fe80::/64', gateway: undefined, dev: 'eth1', protocol: 'kernel', metric: 100, scope: 'global', prefsrc: undefined }] });
+    expect(kernelDiffs(view(101), stray(view(101)), routesVia('eth1'), undefined, new Set(['eth1']))).toEqual([]);
+    expect(kernelDiffs(view(101), stray(view(101)), routesVia('eth1'))).toEqual(['kernel route: extra fe80::/64 dev eth1 table main proto kernel metric 100 scope global']);
+    expect(routeOnlyDrift(view(101), stray(view(101)), routesVia('eth1'), new Set(['eth1']))).toEqual([]);
   });
 });

@@ -170,6 +170,18 @@ export function scopedView(v: KernelView, scope: Scope, only?: ReadonlySet<strin
   };
 }
 
+/**
+ * A view without the IPv6 link-local prefix routes (`fe80::/64`) of `nmDevices`. On a device it has a
+ * profile active on, NetworkManager adds a second `fe80::/64` route at the device's own metric when it
+ * re-applies the profile (the kernel's, or its own at 1024, stays), and keeps it through a revert and a
+ * fresh activation: its runtime, not configuration, and not something `ip` may take from it
+ * (docs/restore.md, known differences).
+ */
+export function withoutNmLinkLocalRoutes(v: KernelView, nmDevices: ReadonlySet<string>): KernelView {
+  if (!nmDevices.size) return v;
+  return { ...v, routes: v.routes.filter((r) => !(r.dst === 'fe80::/64' && r.dev !== undefined && nmDevices.has(r.dev))) };
+}
+
 function setDiff(what: string, a: string[], b: string[]): string[] {
   const sa = new Set(a);
   const sb = new Set(b);
@@ -181,9 +193,9 @@ function setDiff(what: string, a: string[], b: string[]): string[] {
  * as texts `kernel <what>: missing|extra <line>`. Links are compared only when present in both (a
  * link that is missing or new is nmstate's business, and compared there).
  */
-export function kernelDiffs(before: KernelView, now: KernelView, scope: Scope, only?: ReadonlySet<string>): string[] {
-  const b = scopedView(before, scope, only);
-  const n = scopedView(now, scope, only);
+export function kernelDiffs(before: KernelView, now: KernelView, scope: Scope, only?: ReadonlySet<string>, nmDevices: ReadonlySet<string> = new Set()): string[] {
+  const b = withoutNmLinkLocalRoutes(scopedView(before, scope, only), nmDevices);
+  const n = withoutNmLinkLocalRoutes(scopedView(now, scope, only), nmDevices);
   const nowLinks = new Map(n.links.map((l) => [l.name, l]));
   const beforeNames = new Set(b.links.map((l) => l.name));
   const links = setDiff('kernel link', b.links.filter((l) => nowLinks.has(l.name)).map(linkKey), n.links.filter((l) => beforeNames.has(l.name)).map(linkKey));
@@ -276,11 +288,14 @@ export function routeRepair(before: KernelView, now: KernelView, scope: Scope, o
 }
 
 /**
- * Links among `candidates` whose only difference within scope is the metric of routes that are
- * otherwise the same (NetworkManager picks a device's route metric anew, and higher, when it
- * re-activates a profile while its old reservation is held; activating it afresh gives it back).
+ * Links among `candidates` whose link and addresses are as before and only routes via them differ
+ * within scope. For a device NetworkManager has a profile active on, that is NetworkManager's doing
+ * on a re-activation (nmstate re-applies a profile when a revert removes a route through it): it picks
+ * a device's route metric anew, and higher, while the old reservation is held (eth1's prefix route 101
+ * → 103);
+ * gives the routes of a fresh activation back.
  */
-export function metricOnlyDrift(before: KernelView, now: KernelView, scope: Scope, candidates: ReadonlySet<string>): string[] {
+export function routeOnlyDrift(before: KernelView, now: KernelView, scope: Scope, candidates: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const dev of candidates) {
     // The device's own link and addresses, whatever the scope; its routes within the scope.
@@ -291,10 +306,9 @@ export function metricOnlyDrift(before: KernelView, now: KernelView, scope: Scop
     const addrs = (v: KernelView): string => v.addresses.filter((a) => a.dev === dev).map(addrKey).sort().join();
     const sameAddrs = addrs(before) === addrs(now);
     const one = new Set([dev]);
-    const bk = scopedView(before, scope, one).routes.map(routeLine).sort();
-    const nk = scopedView(now, scope, one).routes.map(routeLine).sort();
-    const noMetric = (l: string[]): string => l.map((x) => x.replace(/ metric \d+/, '')).sort().join();
-    if (sameLinks && sameAddrs && bk.join() !== nk.join() && noMetric(bk) === noMetric(nk)) out.push(dev);
+    const bk = withoutNmLinkLocalRoutes(scopedView(before, scope, one), one).routes.map(routeLine).sort();
+    const nk = withoutNmLinkLocalRoutes(scopedView(now, scope, one), one).routes.map(routeLine).sort();
+    if (sameLinks && sameAddrs && bk.join() !== nk.join()) out.push(dev);
   }
   return out.sort();
 }

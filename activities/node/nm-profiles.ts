@@ -65,10 +65,10 @@ export async function waitForDevices(exec: NodeExec, names: string[], ok: (d: Nm
   }
 }
 
-/** Deactivates and activates a profile again (NetworkManager then picks the device's route metric afresh); one action text. */
+/** Deactivates and activates a profile again (NetworkManager then sets up the device's routes afresh); one action text. */
 export async function reactivateProfile(exec: NodeExec, uuid: string, device: string, bin = 'nmcli'): Promise<string> {
   const down = await exec.run(bin, ['connection', 'down', 'uuid', uuid], { timeoutMs: 30_000 });
   const up = await exec.run(bin, ['connection', 'up', 'uuid', uuid], { timeoutMs: 60_000 });
   const err = [down, up].find((r) => r.exitCode !== 0);
-  return `re-activate ${device}'s profile ${uuid} (NetworkManager had moved its route metrics)${err ? ` (failed: ${err.stderr.trim()})` : ''}`;
+  return `re-activate ${device}'s profile ${uuid} (NetworkManager had changed its routes)${err ? ` (failed: ${err.stderr.trim()})` : ''}`;
 }

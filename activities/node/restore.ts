@@ -15,15 +15,16 @@
  *
  * Interfaces NetworkManager has a profile active on are NetworkManager's: its checkpoint, or
  * nmstate's apply of their profiles, is what restores them, and `ip` is not used on them
- * (NetworkManager would undo it). One thing it gets wrong is fixed through it: a re-activation while
- * the device's old route-metric reservation is held moves its routes to a higher metric (101 → 103);
- *  4. such a device, whose only difference is that metric, has its profile activated afresh.
+ * (NetworkManager would undo it). What a re-activation gets wrong is fixed through it: while the
+ * device's old route-metric reservation is held its routes move to a higher metric (101 → 103);
+ *  4. such a device, whose only differences are routes via it, has its profile activated afresh.
  * Whatever else remains is reported.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { NmstateMode } from '../nmstate/types.ts';
 import type { NodeExec } from '../nmstate/exec.ts';
 import { captureKernelView, runIpBatch, setIpv6, waitForDad } from './kernel-capture.ts';
-import { ipv6Repair, kernelDiffs, linkAndAddressRepair, metricOnlyDrift, routeRepair, type KernelView } from './kernel-view.ts';
+import { ipv6Repair, kernelDiffs, linkAndAddressRepair, routeOnlyDrift, routeRepair, type KernelView } from './kernel-view.ts';
 import { captureNmView, deleteProfiles, reactivateProfile, waitForDevices } from './nm-profiles.ts';
 import { isExternal, nmDiffs, nmUndoPlan, type NmDevice, type NmView } from './nm-view.ts';
 import type { Scope } from './state.ts';
@@ -73,7 +74,9 @@ function kernelOwned(before: NodeViews, nmNow: NmView | undefined): ReadonlySet<
 export async function viewDiffs(d: ViewDeps, before: NodeViews, scope: Scope): Promise<string[]> {
   const now = await captureNodeViews(d);
   const inScope = ifaceInScope(scope);
-  return [...kernelDiffs(before.kernel, now.kernel, scope), ...(before.nm && now.nm ? nmDiffs(before.nm, now.nm, inScope) : [])];
+  // Devices NetworkManager has a profile active on, before and now: their IPv6 link-local prefix routes are its runtime.
+  const nmDevices = new Set([...(before.nm?.devices ?? []), ...(now.nm?.devices ?? [])].filter((x) => nmActive(x)).map((x) => x.name));
+  return [...kernelDiffs(before.kernel, now.kernel, scope, undefined, nmDevices), ...(before.nm && now.nm ? nmDiffs(before.nm, now.nm, inScope) : [])];
 }
 
 /** Steps 1-3 of the module comment; returns the actions taken and the differences left. */
@@ -116,11 +119,25 @@ export async function restoreViews(d: ViewDeps, before: NodeViews, scope: Scope)
     for (const x of stuck) actions.push(`NetworkManager did not take ${x.name} as external within ${settle} ms (${x.state})`);
     if (handBack.length > stuck.length) actions.push(`handed ${handBack.filter((h) => !stuck.some((s) => s.name === h)).join(', ')} back (connected externally, as before)`);
   }
-  // NetworkManager's own devices: a re-activation that moved their route metrics is undone by activating them afresh.
+  // NetworkManager's own devices: routes a re-activation changed (metrics moved) come back with a fresh activation.
   if (nmAfterUndo) {
     const candidates = new Set(nmAfterUndo.devices.filter((x) => nmActive(x) && x.uuid && ifaceInScope(scope)(x.name)).map((x) => x.name));
-    const drift = metricOnlyDrift(before.kernel, await captureKernelView(d.exec, d.ipBin), scope, candidates);
+    const drift = routeOnlyDrift(before.kernel, await captureKernelView(d.exec, d.ipBin), scope, candidates);
     for (const dev of drift) actions.push(await reactivateProfile(d.exec, nmAfterUndo.devices.find((x) => x.name === dev)!.uuid!, dev, d.nmcliBin));
   }
-  return { actions, differences: await viewDiffs(d, before, scope) };
+  return { actions, differences: await settledDiffs(d, before, scope, settle) };
+}
+
+/**
+ * {@link viewDiffs}, again every 200 ms while some remain, for at most `timeoutMs`: NetworkManager
+ * finishes a (re-)activation asynchronously, e.g. it replaces a device's IPv6 link-local prefix route
+ * a moment after nmstate returned.
+ */
+async function settledDiffs(d: ViewDeps, before: NodeViews, scope: Scope, timeoutMs: number): Promise<string[]> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const diffs = await viewDiffs(d, before, scope);
+    if (!diffs.length || d.mode !== 'networkmanager' || performance.now() > deadline) return diffs;
+    await delay(200);
+  }
 }
