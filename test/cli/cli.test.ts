@@ -5,14 +5,14 @@
  * table, json, --watch, --timeout), pause/resume, promote, abort --rollback, why, history and
  * plan -f (touching nothing, checked with ip inside the nodes).
  */
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
-import type { NncpSpec } from '../../crd/nncp.ts';
+import { NNCP, type NncpSpec } from '../../crd/nncp.ts';
 import { runInNode } from '../../hack/cluster/nodes.ts';
 import { tools } from '../../hack/cluster/tools.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
@@ -25,6 +25,13 @@ const CLI = fileURLToPath(new URL('../../cli/kubectl-nmstate', import.meta.url))
 
 /** Policy names are workflow ids in a shared Temporal namespace: unique per run. */
 const name = (what: string): string => `cli-${what}-${s.t.cluster.run.id}`;
+const created = new Set<string>();
+
+afterAll(async () => {
+  for (const policy of created) {
+    await s.objects.deleteClusterCustomObject({ group: NNCP.group, version: NNCP.version, plural: NNCP.plural, name: policy }).catch(() => undefined);
+  }
+}, 60_000);
 
 /** Runs the CLI as a process against the harness, with no terminal and no colour variables. */
 async function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
@@ -44,6 +51,7 @@ async function linkOn(node: string, link: string): Promise<boolean> {
 }
 
 async function startAtGate(policy: string, spec: NncpSpec): Promise<void> {
+  created.add(policy);
   const meta = await s.applyPolicy(policy, spec);
   await s.startRollout(policy, spec, meta);
   await eventually(async () => (await s.progress(policy)).phase === 'Waiting', 60_000, `${policy} at its gate`);
@@ -152,6 +160,7 @@ describe('kubectl nmstate on a live rollout', () => {
       maxUnavailable: 1,
       rollout: { maxFailures: 0 },
     });
+    created.add(policy);
     const meta = await s.applyPolicy(policy, spec);
     await s.startRollout(policy, spec, meta);
     // In-process with a terminal: redrawn in place, in colour.
