@@ -42,6 +42,11 @@ describe('decideRollout', () => {
     expect(decideRollout(p, nodes, m).action).toBe(action);
   });
 
+  it('given a signalled generation whose status is not final, should wait for its run (and the reconciler checks it is open)', () => {
+    expect(decideRollout(policy(1, spec, status(1, 'Progressing')), ['a', 'b'], memory({ signalled: 1 }))).toMatchObject({ action: 'none', awaitingRun: true });
+    expect(decideRollout(policy(1, spec, status(1, 'Completed')), ['a', 'b'], memory({ signalled: 1 }))).not.toHaveProperty('awaitingRun');
+  });
+
   it('given a rerun, should key it by generation and sorted node set', () => {
     const d = decideRollout(policy(3, spec, status(3, 'Completed')), ['c', 'a', 'b'], undefined);
     expect(d).toMatchObject({ action: 'rerun', key: '3:a,b,c' });

@@ -100,6 +100,7 @@ export function useControllerSuite(group: string, count: number): ControllerSuit
         taskQueue: s.queue,
         rolloutOptions: TEST_ROLLOUT_OPTIONS,
         policySelector: `${TEST_GROUP_LABEL}=${group}`,
+        openRunCheckMs: 2_000,
         logger: pino({ level: process.env.KNMSTATE_TEST_LOG ?? 'silent' }),
       });
       controllers.push(c);

@@ -33,6 +33,8 @@ export interface ControllerOptions {
   /** Label selector of the NNCPs to handle; absent: all (see ReconcilerOptions.policySelector). */
   policySelector?: string;
   logger: Logger;
+  /** See ReconcilerOptions.openRunCheckMs. */
+  openRunCheckMs?: number;
   /** How long a readiness probe of Temporal may take. @default 2000 */
   probeTimeoutMs?: number;
 }
@@ -68,7 +70,9 @@ export async function startController(o: ControllerOptions): Promise<Controller>
   const { Worker } = await import('@temporalio/worker');
   const cluster = createClusterActivities({ kubeConfig: o.kubeConfig, logger: log });
   const rollouts = new Rollouts(o.client, o.taskQueue, o.rolloutOptions);
-  const reconciler = new Reconciler({ kubeConfig: o.kubeConfig, rollouts, cluster, logger: log, ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.policySelector ? { policySelector: o.policySelector } : {}) });
+  const reconciler = new Reconciler({ kubeConfig: o.kubeConfig, rollouts, cluster, logger: log, ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.policySelector ? { policySelector: o.policySelector } : {}),
+    ...(o.openRunCheckMs ? { openRunCheckMs: o.openRunCheckMs } : {}),
+  });
 
   let stopping = false;
   let worker: Worker | undefined;

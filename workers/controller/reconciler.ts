@@ -39,6 +39,11 @@ export interface ReconcilerOptions {
   /** While a run is still open when a re-run is due, look again after this long. @default 1000 */
   rerunPollMs?: number;
   /**
+   * A signalled generation whose status is not final yet: this often, make sure a run is still open
+   * (a run terminated by hand, or failed, is started again). @default 30000
+   */
+  openRunCheckMs?: number;
+  /**
    * Label selector of the NNCPs this controller handles (e.g. a test's own); absent: all. With a
    * selector, enactments of a policy it never saw are left alone (another controller's).
    */
@@ -67,7 +72,7 @@ export class Reconciler {
   readonly counts = { signal: 0, rerun: 0, refreshStatus: 0, promote: 0, cancel: 0, deleteEnactments: 0, errors: 0 };
 
   constructor(o: ReconcilerOptions) {
-    this.#o = { concurrency: 8, cancelWaitMs: 10_000, rerunPollMs: 1_000, ...o };
+    this.#o = { concurrency: 8, cancelWaitMs: 10_000, rerunPollMs: 1_000, openRunCheckMs: 30_000, ...o };
     const kc = o.kubeConfig;
     const objects = kc.makeApiClient(CustomObjectsApi);
     const core = kc.makeApiClient(CoreV1Api);
@@ -201,6 +206,9 @@ export class Reconciler {
     if (decision.action !== 'none') {
       log.info({ action: decision.action, reason: decision.reason, generation: snap.generation }, 'reconcile');
       result = await this.#carryOut(decision, snap, m, wave);
+      m.checkedAt = Date.now();
+    } else if (decision.awaitingRun) {
+      result = await this.#checkOpenRun(snap, m, wave, log);
     }
     if (!m.specs.some((s) => s.generation === snap.generation)) {
       m.specs.push({ generation: snap.generation, spec: snap.spec });
@@ -262,6 +270,23 @@ export class Reconciler {
         return;
       }
     }
+  }
+
+  /**
+   * The generation was signalled and its status is not final: every `openRunCheckMs`, make sure a run
+   * is open; one that closed without a final status (terminated or failed) is started again.
+   */
+  async #checkOpenRun(p: PolicySnapshot, m: PolicyMemory, wave: number | undefined, log: Logger): Promise<ProcessResult> {
+    const every = this.#o.openRunCheckMs;
+    const since = Date.now() - (m.checkedAt ?? 0);
+    if (since < every) return { requeueAfterMs: every - since };
+    m.checkedAt = Date.now();
+    if (!(await this.#o.rollouts.isRunning(p.name))) {
+      log.warn({ generation: p.generation }, 'no open run and no final status; signalling again');
+      await this.#o.rollouts.signalWithStart(p.name, { generation: p.generation, spec: p.spec, ...(p.uid ? { uid: p.uid } : {}) }, wave);
+      this.counts.signal++;
+    }
+    return { requeueAfterMs: every };
   }
 
   /** A policy gone (or re-created under a new uid): cancel its rollout, delete its enactments. */

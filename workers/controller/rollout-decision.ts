@@ -37,6 +37,8 @@ export interface PolicyMemory {
   specs: { generation: number; spec: NncpSpec }[];
   /** The generation this process last sent with signal-with-start. */
   signalled?: number;
+  /** When (ms since the epoch) the reconciler last made sure a run is open for {@link signalled}. */
+  checkedAt?: number;
   /** `<generation>:<node,…>` of the last run started because the matching nodes changed. */
   rerunFor?: string;
   /** The approved wave last sent with a promote signal. */
@@ -45,8 +47,11 @@ export interface PolicyMemory {
 
 /** What to do about a policy's rollout. */
 export type RolloutDecision =
-  /** Nothing. */
-  | { action: 'none'; reason: string }
+  /**
+   * Nothing. `awaitingRun`: this process signalled the generation and its status is not final yet;
+   * the reconciler checks now and then that a run is still open to bring it there.
+   */
+  | { action: 'none'; reason: string; awaitingRun?: true }
   /** Signal-with-start the current revision: a running run steers, supersedes or ignores it; a closed one is followed by a new run. */
   | { action: 'signal'; reason: string }
   /**
@@ -103,7 +108,7 @@ export function decideRollout(policy: PolicySnapshot, matchingNodes: readonly st
       return { action: 'refreshStatus', fromGeneration: observed, reason: `generation ${observed} ended; generation ${generation} only changes steering fields` };
     }
   }
-  if (memory?.signalled === generation) return { action: 'none', reason: `generation ${generation} already signalled` };
+  if (memory?.signalled === generation) return { action: 'none', reason: `generation ${generation} already signalled`, awaitingRun: true };
   return { action: 'signal', reason: observed === undefined ? 'new policy' : `generation ${generation} (status shows ${observed})` };
 }
 
