@@ -130,9 +130,11 @@ export function sigtermScenario(p: AgentProcessSuite): void {
   it('given SIGTERM while the probes of a bad change run, should report healthy before, then undo the change within the shutdown deadline and exit cleanly', async () => {
     const n = p.node();
     const before = await p.views();
-    // Probes may take 30 s; the deadline is 4 s: 2 s grace, then the apply is cancelled and undone.
+    // Probes may take 30 s; the deadline is 10 s: half of it grace, then the apply is cancelled and undone
+    // (the exact restore of a NetworkManager-mode node, which waits for NetworkManager to let eth0 go
+    // and take it back as external, took 3-4 s on a loaded 2-core machine).
     const port = await freePort();
-    const agent = await p.startAgent({ KNMSTATE_PROBE_TIMEOUT_SECONDS: '30', KNMSTATE_SHUTDOWN_DEADLINE_SECONDS: '4', KNMSTATE_HEALTH_PORT: String(port) });
+    const agent = await p.startAgent({ KNMSTATE_PROBE_TIMEOUT_SECONDS: '30', KNMSTATE_SHUTDOWN_DEADLINE_SECONDS: '10', KNMSTATE_HEALTH_PORT: String(port) });
     const health = await eventually(() => fetch(`http://127.0.0.1:${port}/healthz`).then(async (r) => ({ status: r.status, body: (await r.json()) })), { timeoutMs: 5_000, what: 'the health endpoint' });
     expect(health).toEqual({ status: 200, body: { ok: true, nodes: { [n.name]: 'RUNNING' } } });
     const handle = await p.s.t.client.workflow.start(callNode, {
@@ -147,7 +149,7 @@ export function sigtermScenario(p: AgentProcessSuite): void {
       const code = await agent.exited;
       if (code !== 0) process.stderr.write(`[crash test] agent ended with ${code ?? agent.child.signalCode}; its output:\n${agent.output()}\n`);
       expect(code).toBe(0);
-      expect(performance.now() - t0).toBeLessThan(9_000);
+      expect(performance.now() - t0).toBeLessThan(15_000);
       expect(agent.output()).toMatch(/cancelled after the apply; node put back/);
       expect(p.readInflight()).toBeUndefined();
       expect(await p.views()).toEqual(before);
