@@ -60,7 +60,7 @@ async function startAtGate(policy: string, spec: NncpSpec): Promise<void> {
 const ESC = '\u001b[';
 
 describe('kubectl nmstate on a live rollout', () => {
-  it('given a rollout at its manual gate, should show it (json, tree, table), time out with exit 2, then promote and watch it to Completed with exit 0', async () => {
+  it('given a rollout at its manual gate, should show it (json, tree, table), time out with exit 2, then promote and watch it to Completed with exit 0, and read it from the NNCP status once no worker answers', async () => {
     const policy = name('gate');
     await startAtGate(policy, gated('br-cli-g'));
 
@@ -96,6 +96,17 @@ describe('kubectl nmstate on a live rollout', () => {
     expect(watched.code).toBe(EXIT.ok);
     expect(JSON.parse(watched.out)).toMatchObject({ ended: true, condition: { type: 'Available' }, progress: { phase: 'Completed', counts: { succeeded: 3 } } });
     for (const n of s.nodeNames) expect(await linkOn(n, 'br-cli-g')).toBe(true);
+
+    // No worker to answer the query: the same view from the NNCP status the rollout wrote.
+    await s.stopWorker();
+    try {
+      const fallback = await cli(['get', policy, '-o', 'json']);
+      expect(fallback.code).toBe(EXIT.ok);
+      expect(JSON.parse(fallback.out)).toMatchObject({ source: 'status', ended: true, condition: { type: 'Available' }, progress: { phase: 'Completed', counts: { succeeded: 3 } } });
+      expect((JSON.parse(fallback.out) as { note: string }).note).toContain(`the rollout workflow nncp/${policy} did not answer`);
+    } finally {
+      await s.startWorker();
+    }
   });
 
   it('given a running rollout, should pause and resume it through the signals and say so', async () => {
