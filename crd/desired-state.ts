@@ -186,7 +186,7 @@ class Collector {
       return undefined;
     }
     if (n < min || n > max) {
-      this.add(p, 'range', `must be between ${min} and ${max}, got ${describe(v)}`);
+      this.add(p, 'range', `must be between ${min} and ${max}, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
       return undefined;
     }
     return n;

@@ -87,6 +87,20 @@ describe('NNCP conditions from a rollout progress (knmstate phase mapping)', () 
   });
 });
 
+describe('NNCP conditions of a rollout refused before any node', () => {
+  it('given a rollout halted for an invalid desiredState (no node resolved), should read Degraded with the refusal, not Ignored', () => {
+    const message = 'InvalidPolicy: invalid desiredState: interfaces[0].vlan.id: must be between 0 and 4094, got 5000; no node was touched';
+    const progress = { ...progressOf([], { phase: 'Halted', abort: { mode: 'halt', reason: 'invalid desiredState: interfaces[0].vlan.id: must be between 0 and 4094, got 5000', time: NOW } }), totalWaves: 0, message };
+    const changes = policyConditionChanges(policyNodeCounts(progress));
+    expect(changes.filter((c) => c.status === 'True')).toEqual([expect.objectContaining({ type: 'Degraded', reason: 'FailedToConfigure', message })]);
+  });
+
+  it('given a completed rollout that matched no node, should still read Ignored', () => {
+    const changes = policyConditionChanges(policyNodeCounts(progressOf([], { phase: 'Ignored' })));
+    expect(changes.filter((c) => c.status === 'True')).toEqual([expect.objectContaining({ type: 'Ignored' })]);
+  });
+});
+
 describe('status.rollout and the whole NNCP status', () => {
   it('given a progress with a long error, should truncate lastError and keep counts, gate and abort', () => {
     const p = progressOf(['Failed', 'Aborted'], { phase: 'Halted', errors: { 'node-1': 'x'.repeat(5000) }, abort: { mode: 'halt', reason: 'failure budget spent', time: NOW } });

@@ -62,6 +62,12 @@ export interface PolicyNodeCounts {
   rolledBack: number;
   /** knmstate: the rollout stopped early (halt or rollback, by the failure budget or a user). */
   stopped: boolean;
+  /**
+   * knmstate: why a rollout stopped before it resolved any node (the rollout's message, e.g.
+   * `InvalidPolicy: invalid desiredState: <path>: <rule>; no node was touched`). Such a policy is
+   * Degraded with this message, not Ignored: its nodes were never looked up.
+   */
+  refused?: string;
 }
 
 /**
@@ -80,6 +86,7 @@ export function policyNodeCounts(progress: RolloutProgress): PolicyNodeCounts {
     pending: c.pending,
     rolledBack: c.rolledBack,
     stopped: progress.abort !== undefined || progress.phase === 'Halted' || progress.phase === 'RollingBack' || progress.phase === 'RolledBack',
+    ...(progress.phase === 'Halted' && progress.abort !== undefined && progress.totalWaves === 0 && c.matched === 0 ? { refused: progress.message ?? progress.abort.reason ?? 'Rollout refused' } : {}),
   };
 }
 
@@ -99,9 +106,12 @@ export function policyNodeCounts(progress: RolloutProgress): PolicyNodeCounts {
  * knmstate's additions, so that `kubectl wait --for=condition=Available` never returns for a rollout
  * that did not configure its nodes: a rollout that stopped early (halted or rolled back, by the
  * failure budget or by a user's abort) is Degraded even with no failed or aborted node, and rolled
- * back nodes are Degraded too, with `, %d nodes rolled back` after upstream's message.
+ * back nodes are Degraded too, with `, %d nodes rolled back` after upstream's message; and a rollout
+ * refused before it looked up any node (an invalid desiredState, an impossible maxUnavailable) is
+ * Degraded with the refusal, before rule 1 would call it Ignored.
  */
 export function policyConditionChanges(n: PolicyNodeCounts): NncpConditionChange[] {
+  if (n.refused !== undefined) return setPolicyFailedToConfigure(n.refused);
   if (n.matching === 0) return setPolicyNotMatching('Policy does not match any node');
   const ready = n.matching - n.notReady;
   const finished = n.available + n.failed + n.aborted + n.rolledBack;
