@@ -185,8 +185,11 @@ export class RolloutTracker {
 
   #touch(name?: string): void {
     this.#dirty = true;
-    if (name !== undefined) this.#changed.add(name);
     this.#p.counts = countNodes(this.#p.nodes);
+    if (name === undefined) return;
+    this.#changed.add(name);
+    // While nodes move, the message follows the counts.
+    if (this.#p.phase === 'Progressing') this.#p.message = progressLine(this.#p);
   }
 
   /** Sets the rollout phase and message. */
