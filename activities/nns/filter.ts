@@ -7,7 +7,7 @@
  * - keep only `interfaces`, `routes{config,running}`, `dns-resolver{config,running}{search,server}`
  *   and `ovn{bridge-mappings}`.
  */
-import type { NetworkState } from '../nmstate/types.ts';
+import type { NetworkState } from '../../crd/network-state.ts';
 import { isObj } from '../../crd/json.ts';
 
 type Obj = Record<string, unknown>;

@@ -14,7 +14,7 @@ import { isKubeError, type KubeClient } from '../kube/client.ts';
 import type { Logger } from 'pino';
 import { LABEL_FORCE_NNS_REFRESH, NNS, type NodeNetworkState } from '../../crd/nns.ts';
 import type { NmstateDriver } from '../nmstate/driver.ts';
-import type { NetworkState } from '../nmstate/types.ts';
+import type { NetworkState } from '../../crd/network-state.ts';
 import { filterNetworkState } from './filter.ts';
 import { canonical } from '../../crd/json.ts';
 

@@ -34,7 +34,8 @@ import { DEFAULT_PROBE_SETTINGS, mergeProbeSettings, type ProbeSettings, type Pr
 import type { KubeClient } from '../kube/client.ts';
 import { NmstateCommandError } from '../nmstate/errors.ts';
 import type { NmstateDriver } from '../nmstate/driver.ts';
-import type { CapturedStates, CommandTiming, NetworkState } from '../nmstate/types.ts';
+import type { CapturedStates, NetworkState } from '../../crd/network-state.ts';
+import type { CommandTiming } from '../nmstate/types.ts';
 import { filterNetworkState } from '../nns/filter.ts';
 import {
   applyNodeStateInputSchema,

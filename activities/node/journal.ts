@@ -13,7 +13,7 @@
  */
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CapturedStates, NetworkState, NmstateMode } from '../nmstate/types.ts';
+import type { CapturedStates, NetworkState, NmstateMode } from '../../crd/network-state.ts';
 import { processStartTime } from '../proc.ts';
 import type { NodeViews } from './restore.ts';
 import { InvalidConfigurationError, KnmstateError } from '../../crd/errors.ts';

@@ -3,7 +3,7 @@
  * kernel cannot create a kind at all: NetworkManager mode otherwise finds out only after nmstate's
  * activation retries (2, 4, … 64 s back-off: ~126 s for a VLAN on a kernel without 8021q).
  */
-import type { NetworkState } from '../nmstate/types.ts';
+import type { NetworkState } from '../../crd/network-state.ts';
 import { isObj } from '../../crd/json.ts';
 
 /** nmstate interface type → the kernel's rtnetlink kind (`ip link add … type <kind>`) and the module that provides it. */
