@@ -284,6 +284,13 @@ const RULES: { name: string; checks: () => Check[]; fallback: string }[] = [
 export function desiredStateVariables(): AdmissionVariable[] {
   return [
     { name: 'desiredState', expression: 'has(object.spec) && has(object.spec.desiredState) && type(object.spec.desiredState) == map ? object.spec.desiredState : {}' },
+    // Ratcheting: an UPDATE that leaves desiredState as it was (labels, finalizers, another spec field)
+    // is not judged again, so an object stored before a rule existed can still be changed and deleted.
+    {
+      name: 'desiredStateChanged',
+      expression:
+        "request.operation != 'UPDATE' || oldObject == null || !has(oldObject.spec) || !has(oldObject.spec.desiredState) || oldObject.spec.desiredState != variables.desiredState",
+    },
     ...RULES.flatMap((r) => {
       const checks = r.checks();
       return [
@@ -294,10 +301,10 @@ export function desiredStateVariables(): AdmissionVariable[] {
   ];
 }
 
-/** One validation per rule: passes when its boolean holds, else says every problem it finds. */
+/** One validation per rule: passes when its boolean holds (or desiredState is unchanged), else says every problem it finds. */
 export function desiredStateValidations(): AdmissionValidation[] {
   return RULES.map((r) => ({
-    expression: `variables.${r.name}Ok`,
+    expression: `!variables.desiredStateChanged || variables.${r.name}Ok`,
     messageExpression: `variables.${r.name}.join('; ')`,
     message: r.fallback,
     reason: 'Invalid',

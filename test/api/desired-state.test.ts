@@ -7,14 +7,15 @@
  * is accepted by the apiserver and refused by validateDesiredState, which the rollout runs before any
  * node is touched.
  */
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import { installCrds } from '../../hack/cluster/crds.ts';
 import { NNCP, validateDesiredState } from '../../crd/index.ts';
-import { connect, createNncp, NO_NODE, ROOT, type Api } from './support.ts';
+import { apiMessage, connect, createNncp, deleteNncp, NO_NODE, ROOT, type Api } from './support.ts';
 
 let api: Api;
 
@@ -154,6 +155,31 @@ describe('malformed desiredState refused at admission', () => {
   it('given 4094 VLANs in one policy, should accept it within CEL\'s cost limit', async () => {
     const interfaces = Array.from({ length: 4094 }, (_, i) => ({ name: `eth1.${i + 1}`, type: 'vlan', state: 'up', vlan: { 'base-iface': 'eth1', id: i + 1 } }));
     expect(await refusal({ interfaces })).toBeUndefined();
+  });
+});
+
+describe('desiredState on update', () => {
+  const name = 'api-desired-state-update';
+  beforeAll(async () => {
+    await deleteNncp(api, name);
+    await createNncp(api, manifest({ interfaces: [{ name: 'eth1', state: 'up' }] }, name), { persist: true });
+  });
+  afterAll(async () => deleteNncp(api, name));
+
+  const patch = async (body: Record<string, unknown>): Promise<string | undefined> =>
+    api.custom
+      .patchClusterCustomObject({ group: NNCP.group, version: NNCP.version, plural: NNCP.plural, name, body, dryRun: 'All' }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))
+      .then(
+        () => undefined,
+        (e: unknown) => apiMessage(e),
+      );
+
+  it('given an edit that makes desiredState invalid, should be denied with the path', async () => {
+    expect(await patch({ spec: { desiredState: { interfaces: [{ name: 'eth1', state: 'sideways' }] } } })).toContain('spec.desiredState.interfaces[0].state: must be one of');
+  });
+
+  it('given an edit that leaves desiredState as it was, should be allowed', async () => {
+    expect(await patch({ metadata: { labels: { team: 'net' } }, spec: { maxUnavailable: 1 } })).toBeUndefined();
   });
 });
 
