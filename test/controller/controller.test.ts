@@ -9,7 +9,7 @@ import { runInNode } from '../../hack/cluster/nodes.ts';
 import type { NncpSpec } from '../../crd/nncp.ts';
 import { rolloutWorkflowId } from '../../workflows/ids.ts';
 import type { Controller } from '../../workers/controller/controller.ts';
-import { appliesPerNode, eventually } from '../rollout/support.ts';
+import { appliesPerNode, eventually, maxConcurrent } from '../rollout/support.ts';
 import { enactmentCondition, useControllerSuite } from './support.ts';
 
 const G = 'ctl';
@@ -75,7 +75,8 @@ describe('controller: kubectl drives rollouts', () => {
     const runs = await workflowRuns('ctl-bridge');
     // An annotation changes neither the generation nor the outcome: the reconcile sees a final status.
     expect((await s.kubectl(['annotate', 'nncp', 'ctl-bridge', '--overwrite', 'example.com/note=x'])).exitCode).toBe(0);
-    await eventually(async () => (await s.policy('ctl-bridge'))?.metadata.annotations?.['example.com/note'] === 'x', 10_000, 'the annotation');
+    // Seen by the controller's informer, then reconciled.
+    await eventually(() => c.reconciler.nncps.get('ctl-bridge')?.metadata?.annotations?.['example.com/note'] === 'x', 10_000, 'the annotation in the cache');
     await c.reconciler.queue.idle();
     expect(await workflowRuns('ctl-bridge')).toBe(runs);
     expect(applies(t0)).toEqual(each(0));
@@ -114,6 +115,32 @@ describe('controller: kubectl drives rollouts', () => {
     await waitAvailable('ctl-pause');
     expect(applies(t0)).toEqual(each(1));
     expect(await workflowRuns('ctl-pause')).toBe(1);
+  });
+
+  it('given three policies applied at once on the same nodes, should configure them all, each node applying one at a time', async () => {
+    const t0 = Date.now();
+    const names = ['ctl-multi-1', 'ctl-multi-2', 'ctl-multi-3'];
+    await Promise.all(names.map((n, i) => s.applyPolicy(n, { desiredState: bridge(`br-m${i + 1}`), maxUnavailable: 3 })));
+    for (const n of names) await waitAvailable(n, 90);
+    const w = s.witness().filter((e) => e.t >= t0);
+    for (const node of s.t.nodes.nodes) {
+      expect(maxConcurrent(w.filter((e) => e.netns === node.netns))).toBe(1);
+      for (let i = 1; i <= 3; i++) expect(await hasLink(node.name, `br-m${i}`)).toBe(true);
+    }
+    expect(applies(t0)).toEqual(each(3));
+  });
+
+  it('given its run terminated by hand before the rollout ended, should start a new run that skips the nodes already configured', async () => {
+    const t0 = Date.now();
+    await s.applyPolicy('ctl-term', { desiredState: bridge('br-term'), maxUnavailable: 3, rollout: { waves: [{ nodes: 1, pause: 'manual' }] } });
+    await eventually(async () => (await s.policy('ctl-term'))?.status?.rollout?.phase === 'Waiting', 30_000, 'the manual gate');
+    const h = s.t.client.workflow.getHandle(rolloutWorkflowId('ctl-term'));
+    await h.terminate('test: an operator terminated the run');
+    await eventually(async () => (await workflowRuns('ctl-term')) === 2 && (await h.describe()).status.name === 'RUNNING', 30_000, 'a new run');
+    await eventually(async () => (await s.policy('ctl-term'))?.status?.rollout?.phase === 'Waiting', 30_000, 'the manual gate again');
+    expect((await s.kubectl(['annotate', 'nncp', 'ctl-term', '--overwrite', 'nmstate.io/rollout-approved-wave=1'])).exitCode).toBe(0);
+    await waitAvailable('ctl-term');
+    expect(applies(t0)).toEqual(each(1));
   });
 
   it('given a node labelled to match, should apply the policy to that node only; label removed → its NNCE deleted', async () => {
