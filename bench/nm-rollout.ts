@@ -37,7 +37,7 @@ import { uniformProbeSettings } from '../crd/probes.ts';
 import type { NncpSpec } from '../crd/nncp.ts';
 import { activityCycles } from './rollout-history.ts';
 import { startChild } from './rollout-proc.ts';
-import { runRollout } from './rollout-run.ts';
+import { BENCH_CLIENT_CHANNEL_ARGS, runRollout } from './rollout-run.ts';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '100' }, window: { type: 'string', default: '10' }, single: { type: 'string', default: '5' } } });
 const N = Number(values.nodes);
@@ -95,7 +95,7 @@ try {
     KNMSTATE_BENCH_QUEUE: queue,
     KNMSTATE_BENCH_KUBECONFIG: cluster.info.kube.kubeconfig,
   });
-  const connection = await Connection.connect({ address: cluster.info.temporal.address });
+  const connection = await Connection.connect({ channelArgs: BENCH_CLIENT_CHANNEL_ARGS, address: cluster.info.temporal.address });
   const client = new Client({ connection, namespace: cluster.info.temporal.namespace });
   const kc = new KubeConfig();
   kc.loadFromFile(cluster.info.kube.kubeconfig);

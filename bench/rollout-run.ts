@@ -27,6 +27,8 @@ export interface RolloutFigures {
   outcome: RolloutOutcome | undefined;
   /** Why it did not end normally (failed workflow, or no end before the timeout: then terminated). */
   error?: string;
+  /** Why the history could not be read (then `runs` is empty). */
+  historyError?: string;
   /** performance.now() at the workflow's start. */
   startedAt: number;
   /** Workflow start → result (Completed, Halted …), ms. */
@@ -51,6 +53,12 @@ export interface RunRolloutOptions {
 }
 
 const s2 = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+/**
+ * gRPC options of the benchmarks' client connection: a page of a long rollout's history can exceed
+ * gRPC's default 4 MiB message limit (each status report carries the whole progress).
+ */
+export const BENCH_CLIENT_CHANNEL_ARGS = { 'grpc.max_receive_message_length': 256 * 1024 * 1024 };
 
 /** Creates NNCP `name` with `spec`; returns its generation and uid. */
 export async function createPolicy(objects: CustomObjectsApi, name: string, spec: NncpSpec): Promise<{ generation: number; uid: string }> {
@@ -115,11 +123,18 @@ export async function runRollout(target: RolloutTarget, name: string, spec: Nncp
   if (error) await handle.terminate('benchmark gave up').catch(() => undefined);
   const availableAt = await Promise.race([available, new Promise<undefined>((r) => setTimeout(() => r(undefined), error ? 0 : 10_000).unref())]);
   stop.stopped = true;
-  const runs = await rolloutRuns(client, handle.workflowId, handle.firstExecutionRunId);
+  let runs: RolloutRun[] = [];
+  let historyError: string | undefined;
+  try {
+    runs = await rolloutRuns(client, handle.workflowId, handle.firstExecutionRunId);
+  } catch (err) {
+    historyError = String(err);
+  }
   const span = chainSpanMs(runs);
   return {
     outcome,
     ...(error ? { error } : {}),
+    ...(historyError ? { historyError } : {}),
     startedAt: t0,
     wallMs,
     availableMs: availableAt === undefined ? undefined : availableAt - t0,

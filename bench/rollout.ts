@@ -20,7 +20,7 @@
  * - history: events and bytes of every run (continue-as-new included), per node;
  * - memory (RSS now / peak) and CPU of the worker process and the agent processes; machine CPU.
  *
- *   node bench/rollout.ts [--nodes N --window M] [--apply-seconds 1] [--mode kernel] [--singles 5]
+ *   node bench/rollout.ts [--nodes N --window M] [--apply-seconds 1] [--mode kernel] [--singles 5] [--timeout-seconds S]
  *
  * Without --nodes: the workloads N=20/M=5 and N=100/M=10. `--nodes 1000 --window 100` on demand.
  */
@@ -37,7 +37,7 @@ import type { NodeGroup } from '../hack/cluster/nodes.ts';
 import type { NncpSpec } from '../crd/nncp.ts';
 import { bridgeState } from '../hack/fixtures/bridge.ts';
 import { activityCycles } from './rollout-history.ts';
-import { runRollout } from './rollout-run.ts';
+import { BENCH_CLIENT_CHANNEL_ARGS, runRollout } from './rollout-run.ts';
 import { applyWindows, appliesPerNode, maxInFlight, nodeSpans } from './rollout-stub-log.ts';
 import { cpuOf, memoryOf, sampleRss, startChild, type BenchChild } from './rollout-proc.ts';
 import type { AgentsConfig } from './rollout-agents.ts';
@@ -50,6 +50,7 @@ const { values } = parseArgs({
     'apply-seconds': { type: 'string', default: '1' },
     mode: { type: 'string', default: 'kernel' },
     singles: { type: 'string', default: '5' },
+    'timeout-seconds': { type: 'string' },
   },
 });
 const int = (k: string, v: string | undefined, min: number, max: number): number => {
@@ -63,6 +64,8 @@ const workloads = values.nodes !== undefined ? [{ N: int('nodes', values.nodes, 
 const T = Number(values['apply-seconds']);
 if (!(T >= 0.05 && T <= 60)) throw new Error(`--apply-seconds must be 0.05..60, got ${values['apply-seconds']}`);
 const SINGLES = int('singles', values.singles, 1, 20);
+/** Give up on a rollout after this long (then it is terminated and what it did so far is printed). Default: 30 × the ideal, at least 180 s. */
+const TIMEOUT_S = values['timeout-seconds'] === undefined ? undefined : int('timeout-seconds', values['timeout-seconds'], 10, 86_400);
 
 /** Wall times of the original kubernetes-nmstate on the same workloads and stub (bench/README.md). */
 const ORIGINAL: Record<string, { wall: string; ratio: string }> = {
@@ -131,7 +134,7 @@ try {
   const kc = new KubeConfig();
   kc.loadFromFile(c.info.kube.kubeconfig);
   const objects = kc.makeApiClient(CustomObjectsApi);
-  const connection = await Connection.connect({ address: c.info.temporal.address });
+  const connection = await Connection.connect({ channelArgs: BENCH_CLIENT_CHANNEL_ARGS, address: c.info.temporal.address });
   const client = new Client({ connection, namespace: c.info.temporal.namespace });
   const queue = `knmstate.bench.rollout.${c.run.id}`;
   const worker = await startChild('worker', here('./rollout-worker.ts'), {
@@ -215,7 +218,7 @@ try {
     const cpu0 = new Map(cpuPids.map((p) => [p, cpuOf(p)]));
     const rss = sampleRss(pids);
     const ideal = Math.ceil(N / M) * T1;
-    const r = await runRollout(target, wl, { nodeSelector: { [BENCH_LABEL]: wl }, maxUnavailable: M, probes, desiredState }, { timeoutMs: Math.max(180_000, 30 * ideal), progressEveryMs: ideal > 30_000 ? 15_000 : 0 });
+    const r = await runRollout(target, wl, { nodeSelector: { [BENCH_LABEL]: wl }, maxUnavailable: M, probes, desiredState }, { timeoutMs: TIMEOUT_S ? TIMEOUT_S * 1000 : Math.max(180_000, 30 * ideal), progressEveryMs: ideal > 30_000 ? 15_000 : 0 });
     const peak = rss.stop();
     const cpuNow = new Map(cpuPids.map((p) => [p, cpuOf(p)]));
     const used = (p: number): { self: number; children: number } => ({ self: cpuNow.get(p)!.self - cpu0.get(p)!.self, children: cpuNow.get(p)!.children - cpu0.get(p)!.children });
@@ -239,6 +242,8 @@ try {
     const counts = r.outcome?.counts;
 
     console.log(r.error ? `rollout FAILED: ${r.error}` : `rollout ${r.outcome?.phase}: ${r.outcome?.message}`);
+    if (r.error && r.progress) console.log(`  where it was: ${r.progress.phase}, ${JSON.stringify(r.progress.counts)}`);
+    if (r.historyError) console.log(`  history not readable: ${r.historyError}`);
     for (const n of (r.progress?.nodes ?? []).filter((x) => x.lastError).slice(0, 5)) console.log(`  ${n.name}: ${n.phase} after ${n.attempts} attempt(s): ${n.lastError}`);
     console.log('| N | M | T1 | ideal ceil(N/M)·T1 | wall start → Completed | wall / ideal (goal) | start → NNCP Available | server start → close | original wall (ratio to ceil(N/M)·T) | knmstate wall / ceil(N/M)·T |');
     console.log('|---|---|---|---|---|---|---|---|---|---|');
@@ -253,7 +258,7 @@ try {
     console.log(`most nodes in flight at once (stub log, each node from its first call to its last): ${inFlight} (M = ${M}${inFlight === M ? ', as it must' : inFlight > M ? ', MORE THAN M' : ', fewer than M'}); most in the stub's apply at once: ${applying}`);
     console.log(`node apply activity, schedule → close, median / p90 / max: ${dist(applies.map((a) => a.closedMs - a.scheduledMs))}; a freed slot refilled after median / p90 / max ${dist(refill.length ? refill : [0])}`);
     console.log(`  as the agents timed it (median): ${breakdown(applies.map((a) => durationsOf(a.result)))}`);
-    console.log(`history: ${r.runs.length} run${r.runs.length > 1 ? 's (continued as new)' : ''}, ${events} events (${r.runs.map((x) => x.events).join(' + ')}), ${(bytes / 1024).toFixed(0)} KiB; per node ${(events / N).toFixed(1)} events, ${(bytes / N / 1024).toFixed(2)} KiB; status reports ${reports.length}`);
+    console.log(`history: ${r.runs.length} run${r.runs.length > 1 ? 's (continued as new)' : ''}, ${events} events (${r.runs.map((x) => x.events).join(' + ')}), ${(bytes / 1024).toFixed(0)} KiB; per node ${(events / N).toFixed(1)} events, ${(bytes / N / 1024).toFixed(2)} KiB; status reports ${reports.length}, their inputs ${(reports.reduce((n, x) => n + x.inputBytes, 0) / 1024).toFixed(0)} KiB in all (median ${(median(reports.map((x) => x.inputBytes)) / 1024).toFixed(1)} KiB, largest ${(Math.max(0, ...reports.map((x) => x.inputBytes)) / 1024).toFixed(1)} KiB)`);
     const cores = availableParallelism();
     const agentCpu = agents.reduce((a, x) => a + used(x.pid).self, 0);
     const commandCpu = agents.reduce((a, x) => a + used(x.pid).children, 0);
