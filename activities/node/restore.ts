@@ -80,11 +80,13 @@ export async function viewDiffs(d: ViewDeps, before: NodeViews, scope: Scope): P
 }
 
 /** Steps 1-3 of the module comment; returns the actions taken and the differences left. */
-export async function restoreViews(d: ViewDeps, before: NodeViews, scope: Scope): Promise<{ actions: string[]; differences: string[] }> {
+export async function restoreViews(d: ViewDeps, before: NodeViews, scopeOfChange: Scope): Promise<{ actions: string[]; differences: string[] }> {
+  let scope = scopeOfChange;
   const actions: string[] = [];
   const inScope = ifaceInScope(scope);
   const settle = d.settleTimeoutMs ?? 10_000;
   let handBack: string[] = [];
+  let released: string[] = [];
   if (d.mode === 'networkmanager' && before.nm) {
     const nmNow = await captureNmView(d.exec, d.nmcliBin);
     const plan = nmUndoPlan(before.nm, nmNow, inScope);
@@ -92,14 +94,21 @@ export async function restoreViews(d: ViewDeps, before: NodeViews, scope: Scope)
     handBack = plan.handBack;
     // Devices whose active profile is gone: NetworkManager deactivates them; wait until it is done.
     const deleted = new Set(plan.deleteProfiles.map((x) => x.uuid));
-    const released = [...new Set([...handBack, ...nmNow.devices.filter((x) => x.uuid && deleted.has(x.uuid)).map((x) => x.name)])];
+    released = [...new Set([...handBack, ...nmNow.devices.filter((x) => x.uuid && deleted.has(x.uuid)).map((x) => x.name)])];
     const stuck = await waitForDevices(d.exec, released, (x) => !!x && !x.state.startsWith('connected') && !/ing\b/.test(x.state), settle, d.nmcliBin);
     for (const x of stuck) actions.push(`NetworkManager did not release ${x.name} within ${settle} ms (${x.state})`);
   }
   const nmAfterUndo = d.mode === 'networkmanager' && before.nm ? await captureNmView(d.exec, d.nmcliBin) : undefined;
   const only = kernelOwned(before, nmAfterUndo);
+  // A device NetworkManager released lost everything NetworkManager had configured on it, not only what
+  // the change touched (a policy with just a route via eth0 took eth0 over): it is put back whole.
+  scope = released.length && !scope.all ? { ...scope, interfaces: new Set([...scope.interfaces, ...released]), routeInterfaces: new Set([...scope.routeInterfaces, ...released]) } : scope;
   const touched = new Set<string>();
-  for (let round = 1; round <= 2; round++) {
+  // NetworkManager may still be removing what it had configured on a device it released (it reports the
+  // device disconnected first): repair, and repeat until nothing is left to do and the devices handed
+  // back are external again, within the settle time.
+  const deadline = performance.now() + settle;
+  for (let round = 1; round <= 8; round++) {
     let now = await captureKernelView(d.exec, d.ipBin);
     const ipv6 = ipv6Repair(before.kernel, now, scope, only);
     if (ipv6.length) {
@@ -107,12 +116,20 @@ export async function restoreViews(d: ViewDeps, before: NodeViews, scope: Scope)
       now = await captureKernelView(d.exec, d.ipBin);
     }
     const lines = [...linkAndAddressRepair(before.kernel, now, scope, only), ...routeRepair(before.kernel, now, scope, only)];
-    if (!lines.length) break;
+    if (!lines.length) {
+      if (!handBack.length || performance.now() > deadline) break;
+      const notYet = await waitForDevices(d.exec, handBack, isExternal, Math.max(0, Math.min(1_000, deadline - performance.now())), d.nmcliBin);
+      if (!notYet.length) break;
+      continue;
+    }
     for (const l of lines) touched.add(/ dev (\S+)/.exec(l)?.[1] ?? '');
     actions.push(...(await runIpBatch(d.exec, lines, d.ipBin)));
+    if (handBack.length) await delay(250);
   }
-  // Addresses are put back without a second duplicate address detection; should one still be `tentative`, wait for it.
-  const tentative = touched.size ? await waitForDad(d.exec, touched, settle, d.ipBin) : [];
+  // Addresses are put back without a second duplicate address detection; should one still be `tentative`
+  // (NetworkManager re-activated a device), wait for it.
+  const inScopeNow = scope.all ? new Set((await captureKernelView(d.exec, d.ipBin)).links.map((l) => l.name)) : new Set([...scope.interfaces, ...scope.routeInterfaces, ...touched]);
+  const tentative = await waitForDad(d.exec, inScopeNow, settle, d.ipBin);
   for (const t of tentative) actions.push(`IPv6 address ${t} still tentative after ${settle} ms`);
   if (handBack.length) {
     const stuck = await waitForDevices(d.exec, handBack, isExternal, settle, d.nmcliBin);
