@@ -1,42 +1,66 @@
 /**
- * `retry <policy>`: what to do about the failed nodes of a stopped rollout. The engine runs one
- * rollout per policy generation and has no message to re-run failed nodes of a generation that
- * ended, so this command does not change anything: it names the failed nodes and the ways to start
- * a new rollout (a new generation), and exits 1.
+ * `retry <policy>`: re-runs a stopped rollout (Halted or RolledBack) of the policy's current
+ * generation. It starts a new run of the same workflow id with the last run's settings; the new run
+ * counts the nodes whose enactment already shows this generation Available as done, so only the nodes
+ * that failed, were aborted or were rolled back are applied again. Fix the cause first
+ * (`kubectl nmstate why <policy>`): a retry of an unchanged failure fails the same way.
  */
 import { Command } from 'commander';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { PolicyRolloutInput } from '../../workflows/policy-rollout.ts';
+import { rolloutWorkflowId } from '../../workflows/ids.ts';
 import type { CommandContext } from '../context.ts';
+import { CliError, notFoundError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { loadRollout } from '../load-rollout.ts';
+import { firstLine } from '../session.ts';
+
+/** Rollout phases a retry starts again from. */
+const RETRYABLE = ['Halted', 'RolledBack'];
 
 /** The `retry` command. */
 export function retryCommand(ctx: CommandContext, done: (code: number) => void): Command {
   return new Command('retry')
-    .description('explain how to retry the failed nodes of a stopped rollout (no in-place retry yet)')
+    .description('re-run a stopped (Halted or RolledBack) rollout: only the nodes not configured are applied again')
     .argument('<policy>', 'policy (NNCP) name')
     .action(async (policy: string) => {
-      const view = await loadRollout(ctx.session(), policy);
+      const session = ctx.session();
+      const view = await loadRollout(session, policy);
       const g = view.progress;
-      const failed = g.nodes.filter((n) => n.phase === 'Failed' || n.phase === 'Aborted' || n.phase === 'RolledBack').map((n) => n.name);
       if (!view.ended) {
-        ctx.io.out(
-          `the rollout of ${policy} is still ${g.phase}: failed nodes are retried ${g.onFailure === 'halt' ? 'by the engine up to its attempt limit' : 'within the attempt limit'}; nothing to do yet.\n` +
-            `  to stop it: kubectl nmstate abort ${policy} [--rollback]\n`,
-        );
+        ctx.io.out(`the rollout of ${policy} is still ${g.phase}: nodes are retried by the engine up to their attempt limit; nothing to retry yet.\n  to stop it: kubectl nmstate abort ${policy} [--rollback]\n`);
         return done(EXIT.failed);
       }
+      if (!RETRYABLE.includes(g.phase)) {
+        ctx.io.out(`the rollout of ${policy} generation ${g.generation} ended ${g.phase}: nothing to retry.\n`);
+        return done(g.phase === 'Completed' ? EXIT.ok : EXIT.failed);
+      }
+      const nncp = await session.getPolicy(policy);
+      if (!nncp) throw notFoundError(`no NodeNetworkConfigurationPolicy ${policy}`, 'check the name: kubectl nmstate get');
+      const id = rolloutWorkflowId(policy);
+      const again = g.nodes.filter((n) => n.phase !== 'Succeeded' && n.phase !== 'Skipped').map((n) => n.name);
+      const started = await session.withDeadline(10_000, async (client) => {
+        const handle = client.workflow.getHandle(id);
+        const desc = await handle.describe();
+        if (desc.status.name === 'RUNNING') throw new CliError(`the rollout workflow ${id} is running again (someone else started it)`, EXIT.failed, `follow it: kubectl nmstate get ${policy} --watch`);
+        // The last run's own settings (engine options, approvals), read from its start event.
+        const history = await handle.fetchHistory();
+        const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+        const last = payload ? defaultPayloadConverter.fromPayload<PolicyRolloutInput>(payload) : undefined;
+        const input: PolicyRolloutInput = {
+          policy,
+          revision: { generation: nncp.metadata.generation ?? g.generation, spec: nncp.spec, ...(nncp.metadata.uid ? { uid: nncp.metadata.uid } : {}) },
+          ...(last?.options ? { options: last.options } : {}),
+          ...(last?.approvedWave !== undefined ? { approvedWave: last.approvedWave } : {}),
+        };
+        return client.workflow.start('policyRollout', { workflowId: id, taskQueue: desc.taskQueue, args: [input] }).catch((err: unknown) => {
+          throw new CliError(`cannot start the retry of ${policy}: ${firstLine(err)}`);
+        });
+      });
       ctx.io.out(
-        [
-          `knmstate cannot retry the nodes of a finished rollout in place: a rollout runs once per policy generation,`,
-          `and the rollout of ${policy} generation ${g.generation} ended ${g.phase}.`,
-          failed.length ? `  nodes not configured: ${failed.join(', ')}` : '  every node is configured; nothing to retry.',
-          `To retry, start a new rollout (a new generation) once the cause is fixed (kubectl nmstate why ${policy}):`,
-          `  kubectl edit nncp ${policy}    # fix the desiredState; any spec change is a new generation`,
-          `  kubectl apply -f policy.yaml${' '.repeat(Math.max(1, policy.length - 6))}# the same, from the manifest`,
-          `Annotations (kubectl annotate) do not change the generation, so they do not start a rollout.`,
-          '',
-        ].join('\n'),
+        `retrying ${policy} generation ${nncp.metadata.generation ?? g.generation} (run ${started.firstExecutionRunId}): ${again.length} node(s) to apply again${again.length ? ` (${again.join(', ')})` : ''}; nodes already configured are skipped\n` +
+          `  follow it: kubectl nmstate get ${policy} --watch\n`,
       );
-      done(EXIT.failed);
+      done(EXIT.ok);
     });
 }
