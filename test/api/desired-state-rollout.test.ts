@@ -30,7 +30,9 @@ describe('desiredState the apiserver accepts', () => {
     expect(cond.message).toContain('InvalidPolicy: invalid desiredState: interfaces[0].vlan.id: must be between 0 and 4094, got 5000');
     expect(cond.message).toContain('no node was touched');
     expect(since(t0).filter((e) => e.op === 'apply')).toEqual([]);
-    expect(await s.enactments(`dsr-invalid-${RUN}`)).toEqual([]);
+    // Retried: on a fresh apiserver the first NNCE list may answer 429 while its watch cache fills.
+    const { list } = await eventually(async () => ({ list: await s.enactments(`dsr-invalid-${RUN}`) }), 10_000, 'the NNCE list');
+    expect(list).toEqual([]);
     // The issue's bar is "within a second" on an idle machine; two shared cores get some slack.
     expect(halted).toBeLessThan(5_000);
     console.log(`invalid desiredState: rollout halted ${halted} ms after the policy was created`);
