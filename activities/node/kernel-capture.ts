@@ -3,14 +3,14 @@
  * pure logic). Both go through the node's exec, so a simulated node is read inside its namespace.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { KnmstateError } from '../../crd/errors.ts';
 import type { NodeExec } from '../nmstate/exec.ts';
 import { parseKernelView, type KernelView } from './kernel-view.ts';
 
-/** Thrown when iproute2 fails to report the node's network. */
-export class KernelViewError extends Error {
+/** Thrown when iproute2 fails to report the node's network (retryable, as an nmstatectl failure is). */
+export class KernelViewError extends KnmstateError {
   constructor(message: string) {
-    super(message);
-    this.name = 'KernelViewError';
+    super('NmstateFailed', message);
   }
 }
 

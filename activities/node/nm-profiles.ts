@@ -4,14 +4,14 @@
  * states. The decisions are in ./nm-view.ts.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { KnmstateError } from '../../crd/errors.ts';
 import type { NodeExec } from '../nmstate/exec.ts';
 import { parseNmView, type NmDevice, type NmView } from './nm-view.ts';
 
-/** Thrown when nmcli fails (NetworkManager out of reach, nmcli missing). */
-export class NmcliError extends Error {
+/** Thrown when nmcli fails to read NetworkManager (out of reach on D-Bus, or nmcli missing): retryable. */
+export class NmcliError extends KnmstateError {
   constructor(message: string) {
-    super(message);
-    this.name = 'NmcliError';
+    super('NetworkManagerUnavailable', message);
   }
 }
 
