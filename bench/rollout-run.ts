@@ -6,7 +6,7 @@
  * that time and every run of its history (continue-as-new included).
  */
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ServiceError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { NNCP, type NncpSpec, type NodeNetworkConfigurationPolicy } from '../crd/nncp.ts';
 import type { RolloutProgress } from '../crd/progress.ts';
 import { rolloutWorkflowId } from '../workflows/ids.ts';
@@ -103,9 +103,20 @@ export async function runRollout(target: RolloutTarget, name: string, spec: Nncp
   let outcome: RolloutOutcome | undefined;
   let error: string | undefined;
   let timer: NodeJS.Timeout | undefined;
+  // Waiting for the result is a long poll; under load the server may drop one: poll again.
+  const result = async (): Promise<RolloutOutcome> => {
+    for (;;) {
+      try {
+        return await handle.result();
+      } catch (err) {
+        if (!(err instanceof ServiceError) || performance.now() - t0 > opts.timeoutMs) throw err;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  };
   try {
     outcome = await Promise.race([
-      handle.result(),
+      result(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no end after ${s2(opts.timeoutMs)}`)), opts.timeoutMs);
       }),
