@@ -8,7 +8,7 @@ import { runInNode } from '../../hack/cluster/nodes.ts';
 import type { NncpSpec } from '../../crd/nncp.ts';
 import { abortUpdate, policyChangedSignal } from '../../workflows/messages.ts';
 import type { policyRollout } from '../../workflows/policy-rollout.ts';
-import { appliesPerNode, eventually, testPolicy, useRollout } from './support.ts';
+import { appliesPerNode, eventually, TEST_ROLLOUT_OPTIONS, testPolicy, useRollout } from './support.ts';
 
 const GROUP = 'rc';
 const s = useRollout(GROUP, 4, { nodeMode: 'kernel' });
@@ -151,6 +151,18 @@ describe('rollout control', () => {
     await s.startWorker();
     const out = await h.result();
     expect(out.phase).toBe('Completed');
+    expect([...appliesPerNode(since(t0)).values()]).toEqual([1, 1, 1, 1]);
+  });
+
+  it('given a history limit far below the rollout, should continue as new and still apply each node exactly once', async () => {
+    const t0 = Date.now();
+    const spec = testPolicy(GROUP, { desiredState: bridge('br-can'), maxUnavailable: 1 });
+    const meta = await s.applyPolicy('rc-can', spec);
+    const h = await s.startRollout('rc-can', spec, { ...meta, options: { ...TEST_ROLLOUT_OPTIONS, maxHistoryEvents: 40 } });
+    const out = await h.result();
+    expect(out).toMatchObject({ phase: 'Completed', counts: { succeeded: 4, failed: 0 } });
+    const desc = await s.t.client.workflow.getHandle(h.workflowId).describe();
+    expect(desc.runId).not.toBe(h.firstExecutionRunId);
     expect([...appliesPerNode(since(t0)).values()]).toEqual([1, 1, 1, 1]);
   });
 });

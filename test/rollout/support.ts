@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { createClusterActivities } from '../../activities/cluster/index.ts';
 import type { NncpSpec, NodeNetworkConfigurationPolicy } from '../../crd/nncp.ts';
 import { NNCP } from '../../crd/nncp.ts';
@@ -59,7 +59,7 @@ export interface RolloutSuite extends AgentSuite {
   /** Creates (or replaces the spec of) an NNCP; returns its generation and uid. */
   applyPolicy(name: string, spec: NncpSpec): Promise<{ generation: number; uid: string }>;
   /** Starts the policy's rollout workflow on the suite's queue. */
-  startRollout(name: string, spec: NncpSpec, opts?: { generation?: number; uid?: string; options?: RolloutOptions; approvedWave?: number }): Promise<WorkflowHandle<typeof policyRollout>>;
+  startRollout(name: string, spec: NncpSpec, opts?: { generation?: number; uid?: string; options?: RolloutOptions; approvedWave?: number }): Promise<WorkflowHandleWithFirstExecutionRunId<typeof policyRollout>>;
   /** Reads an NNCP. */
   policyObject(name: string): Promise<NodeNetworkConfigurationPolicy>;
   /** Lists a policy's enactments. */
