@@ -35,6 +35,7 @@ async function main(log: Logger, cfg: ControllerConfig): Promise<void> {
     rolloutOptions: cfg.rolloutOptions,
     concurrency: cfg.concurrency,
     ...(cfg.policySelector ? { policySelector: cfg.policySelector } : {}),
+    ...(cfg.metricsPort ? { metricsPort: cfg.metricsPort } : {}),
     logger: log,
   });
   const health = cfg.healthPort ? await startHealthServer({ port: cfg.healthPort, checks: { process: () => controller.liveness() }, readinessChecks: { controller: () => controller.readiness() } }) : undefined;

@@ -38,7 +38,7 @@ describe('controller process', () => {
   });
 
   it('given Temporal unreachable at start, should run not-ready, converge once Temporal is back, and stop on SIGTERM', async () => {
-    const [relayPort, healthPort] = [await freePort(), await freePort()];
+    const [relayPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
     const [host, port] = s.t.cluster.info.temporal.address.split(':') as [string, string];
     proxy = relay(relayPort, { host, port: Number(port) });
     const engine = Object.fromEntries(Object.entries(TEST_ROLLOUT_OPTIONS).map(([k, v]) => [rolloutOptionVariable(k as keyof RolloutOptions), String(v)]));
@@ -50,6 +50,7 @@ describe('controller process', () => {
         KNMSTATE_TASK_QUEUE: s.queue,
         KNMSTATE_POLICY_SELECTOR: `${TEST_GROUP_LABEL}=${G}`,
         KNMSTATE_HEALTH_PORT: String(healthPort),
+        KNMSTATE_METRICS_PORT: String(metricsPort),
         ...engine,
       },
       extendEnv: true,
@@ -81,11 +82,20 @@ describe('controller process', () => {
     await eventually(async () => (await get(ready)).status === 200, 60_000, '/readyz to answer 200');
     const r = await s.kubectl(['wait', '--for=condition=Available', 'nncp/ctp-late', '--timeout=90s']);
     expect(r.exitCode).toBe(0);
+    // Metrics on their own port, computed from the caches at scrape time (the selector keeps this suite's one policy).
+    const metrics = await eventually(async () => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return text.includes('kubernetes_nmstate_policies_status{status="Available"} 1') && text;
+    }, 15_000, 'the policy counted Available on /metrics');
+    expect(metrics).toContain('process_resident_memory_bytes');
 
     // SIGTERM: a clean stop.
     process.kill(child.pid!, 'SIGTERM');
     const done = await child;
     expect(done.exitCode).toBe(0);
     expect(output.join('')).toContain('controller stopped');
+    // Logs: one JSON object per line, each with the same stable keys.
+    const lines = output.join('').split('\n').filter(Boolean);
+    for (const line of lines) expect(JSON.parse(line)).toEqual(expect.objectContaining({ level: expect.any(Number), time: expect.any(Number), component: 'knmstate-controller', msg: expect.any(String) }));
   });
 });

@@ -10,6 +10,7 @@
  * | `KNMSTATE_POLICY_SELECTOR` | | label selector of the NNCPs this controller handles (e.g. `shard=a`); absent: all |
  * | `KNMSTATE_RECONCILE_CONCURRENCY` | `8` | policies reconciled at once |
  * | `KNMSTATE_HEALTH_PORT` | `8081` | `/healthz` and `/readyz`; `0` turns it off |
+ * | `KNMSTATE_METRICS_PORT` | `9782` | Prometheus `/metrics` (workers/controller/metrics.ts); `0` turns it off |
  * | `KNMSTATE_SHUTDOWN_DEADLINE_SECONDS` | `30` | on SIGTERM, time for the worker to finish its tasks |
  * | `KNMSTATE_ROLLOUT_MAX_ATTEMPTS`, `…_RETRY_INTERVAL_MS`, `…_MAX_RETRY_INTERVAL_MS`, `…_NODE_START_TIMEOUT_MS`, `…_APPLY_TIMEOUT_MS`, `…_HEARTBEAT_TIMEOUT_MS`, `…_STATUS_INTERVAL_MS`, `…_MAX_HISTORY_EVENTS` | workflows/rollout-options.ts | engine settings passed to every rollout this controller starts |
  * | `LOG_LEVEL` | `info` | pino level |
@@ -36,6 +37,7 @@ const envSchema = z.object({
   KNMSTATE_POLICY_SELECTOR: nonEmpty.optional(),
   KNMSTATE_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   KNMSTATE_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  KNMSTATE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9782),
   KNMSTATE_SHUTDOWN_DEADLINE_SECONDS: z.coerce.number().int().min(1).default(30),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   ...Object.fromEntries(ROLLOUT_KEYS.map((k) => [rolloutOptionVariable(k), z.coerce.number().int().min(k === 'statusIntervalMs' ? 0 : 1).optional()])),
@@ -49,6 +51,8 @@ export interface ControllerConfig {
   policySelector?: string;
   concurrency: number;
   healthPort: number;
+  /** `/metrics` port; 0: no metrics. */
+  metricsPort: number;
   shutdownDeadlineMs: number;
   /** Engine settings overridden by the environment (the rest keep their defaults). */
   rolloutOptions: RolloutOptions;
@@ -74,6 +78,7 @@ export function parseControllerEnv(env: Record<string, string | undefined>): Con
     ...(e.KNMSTATE_POLICY_SELECTOR ? { policySelector: e.KNMSTATE_POLICY_SELECTOR } : {}),
     concurrency: e.KNMSTATE_RECONCILE_CONCURRENCY,
     healthPort: e.KNMSTATE_HEALTH_PORT,
+    metricsPort: e.KNMSTATE_METRICS_PORT,
     shutdownDeadlineMs: e.KNMSTATE_SHUTDOWN_DEADLINE_SECONDS * 1000,
     rolloutOptions,
     logLevel: e.LOG_LEVEL,

@@ -16,6 +16,7 @@ import { createClusterActivities } from '../../activities/cluster/index.ts';
 import type { RolloutOptions } from '../../workflows/rollout-options.ts';
 import type { HealthReport } from '../runtime/health.ts';
 import { backoffMs } from './keyed-queue.ts';
+import { startControllerMetrics, type ControllerMetrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';
 import { Rollouts } from './rollouts.ts';
 
@@ -37,11 +38,15 @@ export interface ControllerOptions {
   openRunCheckMs?: number;
   /** How long a readiness probe of Temporal may take. @default 2000 */
   probeTimeoutMs?: number;
+  /** Serve Prometheus metrics on this port (0: a free one); absent: no metrics (./metrics.ts). */
+  metricsPort?: number;
 }
 
 /** A running controller. */
 export interface Controller {
   reconciler: Reconciler;
+  /** The metrics endpoint, when asked for. */
+  metrics?: ControllerMetrics;
   /** The worker, once it runs. */
   worker(): Worker | undefined;
   /** Liveness: the process works (informers restart by themselves). */
@@ -112,10 +117,13 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     }
   })();
 
+  // Before the reconciler's first list, so that node completions already in the statuses are not counted.
+  const metrics = o.metricsPort !== undefined ? await startControllerMetrics({ reconciler, kubeConfig: o.kubeConfig, logger: log, port: o.metricsPort }) : undefined;
   await reconciler.start();
 
   return {
     reconciler,
+    ...(metrics ? { metrics } : {}),
     worker: () => worker,
     liveness: () => ({ ok: true }),
     async readiness() {
@@ -136,6 +144,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       wake?.();
       if (worker && worker.getState() === 'RUNNING') worker.shutdown();
       await workerLoop;
+      await metrics?.stop();
       await connection?.close().catch(() => undefined);
     },
   };
