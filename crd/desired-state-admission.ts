@@ -119,18 +119,20 @@ function enumField(m: string, k: string, path: string, allowed: readonly string[
 }
 
 /**
- * Checks of a prefix length: an integer in [0, max], or a string of decimal digits in range (a `0x`
- * string is left to the validator); a float, a boolean, a list or other text is refused.
+ * Checks of an unsigned integer field `k` of map `m` in [0, max]: an integer, or a string of decimal
+ * digits in range (a `0x` string is left to the validator); a float, a boolean, a list or other text is
+ * refused.
  */
-function prefixLength(m: string, path: string, max: number): Check[] {
-  const v = `${m}['prefix-length']`;
-  const p = `${path} + '.prefix-length'`;
+function uintField(m: string, k: string, path: string, max: number, required: boolean): Check[] {
+  const v = `${m}[${lit(k)}]`;
+  const p = `${path} + '.${k}'`;
   const range = lit(`: must be between 0 and ${max}`);
-  const has = holds(m, 'prefix-length');
+  const has = holds(m, k);
+  const digits = String(max).length;
   return [
-    bad(`${isMap(m)} && !${has}`, `${p} + ': is required'`),
+    ...(required ? [bad(`${isMap(m)} && !${has}`, `${p} + ': is required'`)] : []),
     bad(`${has} && type(${v}) == int && (${v} < 0 || ${v} > ${max})`, `${p} + ${range}`),
-    bad(`${has} && ${isStr(v)} && ${v}.matches('^\\\\+?[0-9]+$') && (!${v}.matches('^\\\\+?0*[0-9]{1,3}$') || int(${v}) > ${max})`, `${p} + ${range}`),
+    bad(`${has} && ${isStr(v)} && ${v}.matches('^\\\\+?[0-9]+$') && (!${v}.matches('^\\\\+?0*[0-9]{1,${digits}}$') || int(${v}) > ${max})`, `${p} + ${range}`),
     bad(`${has} && type(${v}) != int && !(${isStr(v)} && (${v}.matches('^(\\\\+?[0-9]+|0x[0-9A-Fa-f]+)$') || ${isTpl(v)}))`, `${p} + ': must be an integer (or a string of one)'`),
   ];
 }
@@ -150,7 +152,7 @@ function addresses(ip: string, path: string, family: 4 | 6): Check[] {
         bad(`${holds(a, 'ip')} && !${isStr(v)}`, `${ipp} + ': must be a string'`),
         bad(`${holds(a, 'ip')} && ${plain(v)} && !isIP(${v}) && !${maybeMapped(v)}`, `${ipp} + ': is not an IP address'`),
         bad(`${holds(a, 'ip')} && ${plain(v)} && isIP(${v}) && ip(${v}).family() != ${family}`, `${ipp} + ${lit(`: is an IPv${family === 4 ? 6 : 4} address under ipv${family}`)}`),
-        ...prefixLength(a, p, family === 4 ? 32 : 128),
+        ...uintField(a, 'prefix-length', p, family === 4 ? 32 : 128, true),
       ];
     }),
   ];
@@ -165,6 +167,54 @@ function iface(x: string, path: string): Check[] {
     enumField(x, 'type', path, INTERFACE_TYPES),
     ...ifaceNameField(x, 'controller', path, false),
   ];
+}
+
+const typeIs = (x: string, types: string[]): string => `(${holds(x, 'type')} && (${types.map((t) => `${x}.type == ${lit(t)}`).join(' || ')}))`;
+
+/**
+ * Checks of a port list `k` (`port`, or its alias `ports` when `port` is absent, as the validator
+ * reads them) of block `b`, whose elements `elem` checks.
+ */
+function portLists(b: string, bp: string, inBlock: string, elem: (e: string, ep: string) => Check[]): Check[] {
+  return (
+    [
+      ['port', holds(b, 'port')],
+      ['ports', `!('port' in ${b}) && ${holds(b, 'ports')}`],
+    ] as const
+  ).flatMap(([k, guard]) => {
+    const l = `${b}.${k}`;
+    return [bad(`${inBlock} && ${guard} && !${isList(l)} && !${isTpl(l)}`, `${bp} + '.${k}: must be a list'`), each(`${inBlock} && ${guard}`, l, `${bp} + '.${k}'`, elem)];
+  });
+}
+
+/**
+ * The ports and base interface an entry names, one rule each (each has its own CEL cost budget): a
+ * bridge's `port[].name`, a bond's `link-aggregation.port[]`, a VLAN's `vlan.base-iface` and `vlan.id`.
+ * Only for an entry that gives its type, as the validator does (without a type nmstate does not read
+ * those blocks as such).
+ */
+function bridgePorts(x: string, path: string): Check[] {
+  const br = `${x}.bridge`;
+  return portLists(br, `${path} + '.bridge'`, `${typeIs(x, ['linux-bridge', 'ovs-bridge'])} && ${holds(x, 'bridge')} && ${isMap(br)}`, (e, ep) => [
+    bad(`!${isMap(e)} && !${isTpl(e)}`, `${ep} + ': must be an object'`),
+    ...ifaceNameField(e, 'name', ep, true),
+  ]);
+}
+
+/** See {@link bridgePorts}. */
+function bondPorts(x: string, path: string): Check[] {
+  const la = `${x}['link-aggregation']`;
+  return portLists(la, `${path} + '.link-aggregation'`, `${typeIs(x, ['bond'])} && ${holds(x, 'link-aggregation')} && ${isMap(la)}`, (e, ep) => [
+    bad(`!${isStr(e)}`, `${ep} + ': must be an interface name (a string)'`),
+    bad(`${plain(e)} && !${validIfaceName(e)}`, `${ep} + ${lit(`: ${IFACE_NAME_RULE}`)}`),
+  ]);
+}
+
+/** See {@link bridgePorts}. The block as a one-element list, so that its checks run only when it is an object. */
+function vlanBlock(x: string, path: string): Check[] {
+  const vl = `${x}.vlan`;
+  const vlp = `${path} + '.vlan'`;
+  return [each(`${typeIs(x, ['vlan'])} && ${holds(x, 'vlan')} && ${isMap(vl)}`, `[${vl}]`, vlp, (v) => [...ifaceNameField(v, 'base-iface', vlp, false), ...uintField(v, 'id', vlp, 4094, false)])];
 }
 
 /** Checks of one entry's `ipv4` or `ipv6` block (a variable of its own: CEL's cost limit is per expression). */
@@ -268,6 +318,9 @@ const RULES: { name: string; checks: () => Check[]; fallback: string }[] = [
     ],
     fallback: `${DESIRED_STATE_PATH}.interfaces: invalid interface list (an entry, name, state or type is malformed)`,
   },
+  { name: 'dsBridgePorts', checks: () => [each(holds(DS, 'interfaces'), IFACES, IFACES_PATH, bridgePorts)], fallback: `${DESIRED_STATE_PATH}.interfaces: invalid bridge port` },
+  { name: 'dsBondPorts', checks: () => [each(holds(DS, 'interfaces'), IFACES, IFACES_PATH, bondPorts)], fallback: `${DESIRED_STATE_PATH}.interfaces: invalid bond port` },
+  { name: 'dsVlan', checks: () => [each(holds(DS, 'interfaces'), IFACES, IFACES_PATH, vlanBlock)], fallback: `${DESIRED_STATE_PATH}.interfaces: invalid VLAN (base-iface, id)` },
   ...([4, 6] as const).map((family) => ({
     name: `dsIpv${family}`,
     checks: () => [each(holds(DS, 'interfaces'), IFACES, IFACES_PATH, ifaceIp(family))],

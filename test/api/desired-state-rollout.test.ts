@@ -18,16 +18,16 @@ const since = (t0: number) => s.witness().filter((e) => e.t >= t0);
 const degraded = async (name: string) => (await s.policyObject(name)).status?.conditions?.find((c) => c.type === 'Degraded' && c.status === 'True');
 
 describe('desiredState the apiserver accepts', () => {
-  it('given a state only validateDesiredState refuses (a VLAN id of 5000), should halt before any node and make the policy Degraded naming the field and the rule', async () => {
+  it('given a state only validateDesiredState refuses (an unknown bond mode), should halt before any node and make the policy Degraded naming the field and the rule', async () => {
     const t0 = Date.now();
-    const spec = testPolicy(GROUP, { desiredState: { interfaces: [{ name: 'eth1.500', type: 'vlan', state: 'up', vlan: { 'base-iface': 'eth1', id: 5000 } }] } });
+    const spec = testPolicy(GROUP, { desiredState: { interfaces: [{ name: 'bond7', type: 'bond', state: 'up', 'link-aggregation': { mode: 'round-robin', port: ['eth1'] } }] } });
     const meta = await s.applyPolicy(`dsr-invalid-${RUN}`, spec);
     const h = await s.startRollout(`dsr-invalid-${RUN}`, spec, meta);
     const out = await h.result();
     const halted = Date.now() - t0;
     expect(out.phase).toBe('Halted');
     const cond = await eventually(() => degraded(`dsr-invalid-${RUN}`), 10_000, 'policy Degraded');
-    expect(cond.message).toContain('InvalidPolicy: invalid desiredState: interfaces[0].vlan.id: must be between 0 and 4094, got 5000');
+    expect(cond.message).toContain('InvalidPolicy: invalid desiredState: interfaces[0].link-aggregation.mode: "round-robin" is not one of balance-rr, active-backup');
     expect(cond.message).toContain('no node was touched');
     expect(since(t0).filter((e) => e.op === 'apply')).toEqual([]);
     // Retried: on a fresh apiserver the first NNCE list may answer 429 while its watch cache fills.

@@ -106,6 +106,14 @@ const refusedAtAdmission: [string, unknown, string, string, [string, string]][] 
   ['a DNS server that is a name', { 'dns-resolver': { config: { server: ['192.0.2.53', 'dns.example.com'] } } }, 'dns-resolver.config.server[1]', 'is not a name server address', ['dns-resolver.config.server[1]', 'dns-server']],
   ['a DNS search domain with a space', { 'dns-resolver': { config: { search: ['bad domain'] } } }, 'dns-resolver.config.search[0]', 'is not a DNS domain name', ['dns-resolver.config.search[0]', 'dns-search']],
   ['a misspelt top-level key', { interface: [] }, 'interface', 'unknown field', ['interface', 'unknown-field']],
+  ['a bridge port with a 16-byte name', { interfaces: [{ name: 'br1', type: 'linux-bridge', bridge: { port: [{ name: 'eth1' }, { name: 'abcdefghijklmnop' }] } }] }, 'interfaces[0].bridge.port[1].name', 'is not a valid interface name', ['interfaces[0].bridge.port[1].name', 'interface-name']],
+  ['a bridge port without a name (ports alias)', { interfaces: [{ name: 'br1', type: 'ovs-bridge', bridge: { ports: [{ vlan: { mode: 'access', tag: 2 } }] } }] }, 'interfaces[0].bridge.ports[0].name', 'is required', ['interfaces[0].bridge.ports[0].name', 'required']],
+  ['bridge ports given as names, not objects', { interfaces: [{ name: 'br1', type: 'linux-bridge', bridge: { port: ['eth1'] } }] }, 'interfaces[0].bridge.port[0]', 'must be an object', ['interfaces[0].bridge.port[0]', 'type']],
+  ['a bond port that is a number', { interfaces: [{ name: 'bond0', type: 'bond', 'link-aggregation': { mode: 'active-backup', port: ['eth1', 2] } }] }, 'interfaces[0].link-aggregation.port[1]', 'must be an interface name', ['interfaces[0].link-aggregation.port[1]', 'type']],
+  ['a bond port with a space', { interfaces: [{ name: 'bond0', type: 'bond', 'link-aggregation': { ports: ['eth 1'] } }] }, 'interfaces[0].link-aggregation.ports[0]', 'is not a valid interface name', ['interfaces[0].link-aggregation.ports[0]', 'interface-name']],
+  ['a VLAN id of 5000', { interfaces: [{ name: 'eth1.5000', type: 'vlan', vlan: { 'base-iface': 'eth1', id: 5000 } }] }, 'interfaces[0].vlan.id', 'must be between 0 and 4094', ['interfaces[0].vlan.id', 'range']],
+  ['a VLAN id of "4095"', { interfaces: [{ name: 'eth1.4095', type: 'vlan', vlan: { id: '4095' } }] }, 'interfaces[0].vlan.id', 'must be between 0 and 4094', ['interfaces[0].vlan.id', 'range']],
+  ['a VLAN base-iface with a slash', { interfaces: [{ name: 'v10', type: 'vlan', vlan: { 'base-iface': 'eth1/0', id: 10 } }] }, 'interfaces[0].vlan.base-iface', 'is not a valid interface name', ['interfaces[0].vlan.base-iface', 'interface-name']],
 ];
 
 describe('malformed desiredState refused at admission', () => {
@@ -186,7 +194,7 @@ describe('desiredState on update', () => {
 /** [case, desiredState, validateDesiredState's path and rule]: CEL cannot judge these (or does not try). */
 const refusedByTheRollout: [string, unknown, string, string][] = [
   ['an unknown bond mode', { interfaces: [{ name: 'bond0', type: 'bond', 'link-aggregation': { mode: 'round-robin' } }] }, 'interfaces[0].link-aggregation.mode', 'enum'],
-  ['a VLAN id of 5000', { interfaces: [{ name: 'eth1.5000', type: 'vlan', vlan: { 'base-iface': 'eth1', id: 5000 } }] }, 'interfaces[0].vlan.id', 'range'],
+  ['a VLAN id of "0x1388" (5000 in hexadecimal)', { interfaces: [{ name: 'eth1.5000', type: 'vlan', vlan: { 'base-iface': 'eth1', id: '0x1388' } }] }, 'interfaces[0].vlan.id', 'range'],
   ['a five-octet MAC address', { interfaces: [{ name: 'eth1', 'mac-address': '02:00:00:00:00' }] }, 'interfaces[0].mac-address', 'mac-address'],
   ['a hexadecimal prefix length out of range', { interfaces: [{ name: 'eth1', ipv4: { address: [{ ip: '192.0.2.1', 'prefix-length': '0x21' }] } }] }, 'interfaces[0].ipv4.address[0].prefix-length', 'range'],
   ['an IPv4-mapped IPv6 address under ipv4', { interfaces: [{ name: 'eth1', ipv4: { address: [{ ip: '::ffff:192.0.2.1', 'prefix-length': 24 }] } }] }, 'interfaces[0].ipv4.address[0].ip', 'ip-family'],
@@ -194,7 +202,7 @@ const refusedByTheRollout: [string, unknown, string, string][] = [
   ['the same interface twice', { interfaces: [{ name: 'eth1', type: 'ethernet' }, { name: 'eth1', type: 'ethernet' }] }, 'interfaces[1].name', 'duplicate-interface'],
   ['dhcp "maybe"', { interfaces: [{ name: 'eth1', ipv4: { dhcp: 'maybe' } }] }, 'interfaces[0].ipv4.dhcp', 'type'],
   ['a route metric of -2', { routes: { config: [{ destination: '0.0.0.0/0', metric: -2 }] } }, 'routes.config[0].metric', 'range'],
-  ['a bridge port name of 16 bytes', { interfaces: [{ name: 'br1', type: 'linux-bridge', bridge: { port: [{ name: 'abcdefghijklmnop' }] } }] }, 'interfaces[0].bridge.port[0].name', 'interface-name'],
+  ['a bridge port with a bad name but no type on its bridge (the validator does not read it either)', { interfaces: [{ name: 'br1', bridge: { port: [{ name: 'a/b' }] } }] }, '', ''],
   ['a route rule from a name', { 'route-rules': { config: [{ 'ip-from': 'office', 'route-table': 100 }] } }, 'route-rules.config[0].ip-from', 'cidr'],
 ];
 
@@ -202,6 +210,7 @@ describe('malformed desiredState CEL cannot judge (accepted by the apiserver, re
   it.each(refusedByTheRollout)('given %s, should be accepted by the apiserver and refused by validateDesiredState at the field', async (_what, desiredState, path, rule) => {
     expect(await refusal(desiredState)).toBeUndefined();
     const errs = validateDesiredState(desiredState);
+    if (!rule) return expect(errs).toEqual([]); // accepted by both: decided on the node
     expect(errs.map((e) => [e.path, e.rule])).toContainEqual([path, rule]);
     expect(errs.find((e) => e.path === path)!.message.startsWith(`${path}: `)).toBe(true);
   });
