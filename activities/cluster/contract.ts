@@ -6,7 +6,8 @@
  *
  *   const cluster = proxyActivities<ClusterActivities>({ taskQueue: CLUSTER_TASK_QUEUE, startToCloseTimeout: '1m' });
  */
-import type { NncpSpec, NodeRolloutPhase } from '../../crd/nncp.ts';
+import type { EnactmentView } from '../../crd/enactment-status.ts';
+import type { NncpSpec } from '../../crd/nncp.ts';
 import type { RolloutProgress } from '../../crd/progress.ts';
 
 /** Input of {@link ClusterActivities.resolveNodes}. */
@@ -38,21 +39,8 @@ export interface ResolveNodesResult {
   nodes: ResolvedNode[];
 }
 
-/** One node's enactment as the workflow wants it written. */
-export interface EnactmentUpdate {
-  node: string;
-  phase: NodeRolloutPhase;
-  /** Apply attempts made so far for this generation. */
-  attempts: number;
-  /** Attempts allowed (for `Retrying k/N`). */
-  maxAttempts: number;
-  /** Error text of the last failure (failed, retrying). */
-  error?: string;
-  /** The state rendered for the node (NNCE status.desiredState). */
-  renderedState?: Record<string, unknown>;
-  /** NNCE status.capturedStates. */
-  capturedStates?: Record<string, unknown>;
-}
+/** One node's enactment as the workflow wants it written: the view its NNCE status is computed from. */
+export type EnactmentUpdate = EnactmentView;
 
 /** A Warning event on the policy (upstream: `ReconcileFailed` on node failure or abort). */
 export interface RolloutEvent {

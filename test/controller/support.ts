@@ -6,7 +6,7 @@
  * and the harness's kubectl: the tests drive everything through the apiserver.
  */
 import { afterAll, beforeAll } from '@jest/globals';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -15,10 +15,9 @@ import { NativeConnection } from '@temporalio/worker';
 import { pino } from 'pino';
 import { NNCE, type NodeNetworkConfigurationEnactment } from '../../crd/nnce.ts';
 import { NNCP, type NncpSpec, type NodeNetworkConfigurationPolicy } from '../../crd/nncp.ts';
-import { tools } from '../../hack/cluster/tools.ts';
 import { startController, type Controller } from '../../workers/controller/controller.ts';
 import { useAgents, type AgentSuite } from '../agent/support.ts';
-import { TEST_POLICY_PROBES, TEST_ROLLOUT_OPTIONS, type WitnessEvent } from '../rollout/support.ts';
+import { createWitness, TEST_POLICY_PROBES, TEST_ROLLOUT_OPTIONS, type WitnessEvent } from '../rollout/support.ts';
 
 /** The label that puts a policy in a suite's controller's scope. */
 export const TEST_GROUP_LABEL = 'knmstate.io/test-group';
@@ -45,31 +44,11 @@ export function enactmentCondition(e: NodeNetworkConfigurationEnactment | undefi
   return e?.status?.conditions?.find((c) => c.status === 'True')?.type;
 }
 
-function writeWitness(dir: string, real: string, log: string): string {
-  const path = join(dir, 'nmstatectl');
-  writeFileSync(
-    path,
-    `#!/bin/bash
-# Test witness: logs apply/rollback start and end with this namespace, then runs the real nmstatectl.
-op=""
-for a in "$@"; do case "$a" in apply|set|rollback|commit) op=$a; break;; esac; done
-[ "$op" = set ] && op=apply
-if [ -z "$op" ]; then exec ${JSON.stringify(real)} "$@"; fi
-ns=$(ip netns identify $$ 2>/dev/null); ns=\${ns:-host}
-echo "$(date +%s%N) start $op $ns" >> ${JSON.stringify(log)}
-${JSON.stringify(real)} "$@"; rc=$?
-echo "$(date +%s%N) end $op $ns" >> ${JSON.stringify(log)}
-exit $rc
-`,
-  );
-  chmodSync(path, 0o755);
-  return path;
-}
-
 /** A group of `count` kernel-mode nodes with real agents, and controllers on demand. */
 export function useControllerSuite(group: string, count: number): ControllerSuite {
   const dir = mkdtempSync(join(tmpdir(), `knmstate-controller-${group}-`));
-  const log = join(dir, 'witness.log');
+  // The controller suites keep nmstatectl's own pace (no hold on applies).
+  const witness = createWitness(dir, { holdApplySeconds: 0 });
   const controllers: Controller[] = [];
   // Declared before useAgents' hooks so that it runs first: controllers stop before agents and nodes go.
   afterAll(async () => {
@@ -82,7 +61,7 @@ export function useControllerSuite(group: string, count: number): ControllerSuit
     }
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
-  const s = useAgents(group, count, { nodeMode: 'kernel', nmstatectl: writeWitness(dir, tools().nmstatectl, log) }) as ControllerSuite;
+  const s = useAgents(group, count, { nodeMode: 'kernel', nmstatectl: witness.nmstatectl }) as ControllerSuite;
 
   beforeAll(() => {
     const { t } = s;
@@ -136,16 +115,7 @@ export function useControllerSuite(group: string, count: number): ControllerSuit
       const list = (await objects.listClusterCustomObject({ group: NNCE.group, version: NNCE.version, plural: NNCE.plural, labelSelector: `nmstate.io/policy=${policy}` })) as { items: NodeNetworkConfigurationEnactment[] };
       return new Map(list.items.map((e) => [e.metadata.labels?.['nmstate.io/node'] ?? '', e]));
     };
-    s.witness = () =>
-      existsSync(log)
-        ? readFileSync(log, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => {
-              const [ts, what, op, netns] = l.split(' ');
-              return { t: Number(BigInt(ts!) / 1000n) / 1000, what: what as 'start' | 'end', op: op!, netns: netns! };
-            })
-        : [];
+    s.witness = () => witness.read();
   });
   return s;
 }

@@ -117,8 +117,14 @@ export interface Witness {
   read(): WitnessEvent[];
 }
 
-/** Writes the witness wrapper around the real nmstatectl into `dir`. */
-export function createWitness(dir: string, real = tools().nmstatectl): Witness {
+/**
+ * Writes the witness wrapper around the real nmstatectl into `dir`. A kernel-mode apply takes ~35 ms:
+ * `holdApplySeconds` (default 1) holds each apply so that applies running at once overlap visibly even
+ * when their starts drift apart on a loaded machine.
+ */
+export function createWitness(dir: string, opts: { real?: string; holdApplySeconds?: number } = {}): Witness {
+  const real = opts.real ?? tools().nmstatectl;
+  const hold = opts.holdApplySeconds ?? 1;
   const log = join(dir, 'witness.log');
   const path = join(dir, 'nmstatectl');
   writeFileSync(
@@ -131,10 +137,7 @@ for a in "$@"; do case "$a" in apply|set|rollback|commit) op=$a; break;; esac; d
 if [ -z "$op" ]; then exec ${JSON.stringify(real)} "$@"; fi
 ns=$(ip netns identify $$ 2>/dev/null); ns=\${ns:-host}
 echo "$(date +%s%N) start $op $ns" >> ${JSON.stringify(log)}
-# A kernel-mode apply takes ~35 ms: hold it 1 s so that applies running at once overlap visibly even when
-# their starts drift apart on a loaded machine.
-[ "$op" = apply ] && sleep 1
-${JSON.stringify(real)} "$@"; rc=$?
+${hold > 0 ? `[ "$op" = apply ] && sleep ${hold}\n` : ''}${JSON.stringify(real)} "$@"; rc=$?
 echo "$(date +%s%N) end $op $ns" >> ${JSON.stringify(log)}
 exit $rc
 `,
