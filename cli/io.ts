@@ -16,6 +16,13 @@ export interface CliIo {
 
 /** The real process: stdout, stderr, its environment. */
 export function processIo(): CliIo {
+  // A closed pipe (`kubectl nmstate history x | head`) ends the program quietly, as other CLIs do.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(0);
+    });
+  }
   return {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

@@ -23,9 +23,11 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
 # iproute2: ip (kernel view of links, addresses, routes); iputils-ping: the ping probe;
-# util-linux: unshare and nsenter; ca-certificates: TLS to the API server and Temporal.
+# util-linux: unshare and nsenter; ca-certificates: TLS to the API server and Temporal;
+# network-manager: only its nmcli, which reads the host NetworkManager's devices and profiles over D-Bus
+# for the exact restore (the daemon in the package never runs in the container).
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iproute2 iputils-ping util-linux ca-certificates \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iproute2 iputils-ping util-linux ca-certificates network-manager \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=nmstatectl /opt/nmstatectl/bin/nmstatectl /usr/local/bin/nmstatectl
 WORKDIR /opt/knmstate
