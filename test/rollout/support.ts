@@ -205,14 +205,25 @@ export function useRollout(group: string, count: number, opts: { nodeMode?: Node
     s.witness = () => witness.read();
     s.applyPolicy = async (name, spec) => {
       const body: NodeNetworkConfigurationPolicy = { apiVersion: 'nmstate.io/v1', kind: 'NodeNetworkConfigurationPolicy', metadata: { name }, spec };
-      let obj: NodeNetworkConfigurationPolicy;
-      try {
-        const cur = (await s.objects.getClusterCustomObject({ group: NNCP.group, version: 'v1', plural: NNCP.plural, name })) as NodeNetworkConfigurationPolicy;
-        obj = (await s.objects.replaceClusterCustomObject({ group: NNCP.group, version: 'v1', plural: NNCP.plural, name, body: { ...cur, spec } })) as NodeNetworkConfigurationPolicy;
-      } catch {
-        obj = (await s.objects.createClusterCustomObject({ group: NNCP.group, version: 'v1', plural: NNCP.plural, body })) as NodeNetworkConfigurationPolicy;
+      const ref = { group: NNCP.group, version: 'v1', plural: NNCP.plural };
+      // Create, or replace the spec of the current object; the rollout writes its status meanwhile, so a
+      // replace that meets a newer resourceVersion (409) reads again and retries.
+      for (let attempt = 0; ; attempt++) {
+        let cur: NodeNetworkConfigurationPolicy | undefined;
+        try {
+          cur = (await s.objects.getClusterCustomObject({ ...ref, name })) as NodeNetworkConfigurationPolicy;
+        } catch (err) {
+          if ((err as { code?: number }).code !== 404) throw err;
+        }
+        try {
+          const obj = (cur
+            ? await s.objects.replaceClusterCustomObject({ ...ref, name, body: { ...cur, spec } })
+            : await s.objects.createClusterCustomObject({ ...ref, body })) as NodeNetworkConfigurationPolicy;
+          return { generation: obj.metadata.generation ?? 1, uid: obj.metadata.uid ?? '' };
+        } catch (err) {
+          if ((err as { code?: number }).code !== 409 || attempt >= 10) throw err;
+        }
       }
-      return { generation: obj.metadata.generation ?? 1, uid: obj.metadata.uid ?? '' };
     };
     s.startRollout = async (name, spec, o = {}) => {
       const input: PolicyRolloutInput = {
