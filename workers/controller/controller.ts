@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { createClusterActivities } from '../../activities/cluster/index.ts';
 import type { RolloutOptions } from '../../workflows/rollout-options.ts';
 import type { HealthReport } from '../runtime/health.ts';
+import { sdkLogFunction } from '../runtime/logging.ts';
 import { backoffMs } from './keyed-queue.ts';
 import { startControllerMetrics, type ControllerMetrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';
@@ -60,10 +61,13 @@ export interface Controller {
 const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** The rollout workflows bundled once per process (seconds of webpack), for every worker it creates. */
-function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+/**
+ * The rollout workflows bundled once per process (seconds of webpack), for every worker it creates.
+ * The bundler logs through `log` (warnings only: its webpack report is no log line).
+ */
+function workflowBundle(log: Logger): Promise<WorkflowBundleWithSourceMap> {
   if (!bundle) {
-    bundle = import('@temporalio/worker').then(({ bundleWorkflowCode }) => bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }));
+    bundle = import('@temporalio/worker').then(({ bundleWorkflowCode, DefaultLogger }) => bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN', sdkLogFunction(log)) }));
     bundle.catch(() => (bundle = undefined));
   }
   return bundle;
@@ -96,7 +100,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
   const workerLoop = (async () => {
     for (let failures = 0; !stopping; ) {
       try {
-        const code = await workflowBundle();
+        const code = await workflowBundle(log);
         connection ??= await o.connect();
         if (stopping) break;
         worker = await Worker.create({ connection, namespace: o.namespace, taskQueue: o.taskQueue, workflowBundle: code, activities: cluster });
