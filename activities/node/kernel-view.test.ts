@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { kernelDiffs, linkAndAddressRepair, routeOnlyDrift, parseKernelView, routeRepair, type KernelView } from './kernel-view.ts';
+import { kernelDiffs, linkAndAddressRepair, routeOnlyDrift, parseKernelView, routeRepair, withRouteDevices, type KernelView } from './kernel-view.ts';
 import { fullScope, type Scope } from './state.ts';
 
 /** A fresh simulated node's eth0 as iproute2 prints it: configured with `ip`, not NetworkManager. */
@@ -105,5 +105,34 @@ describe('kernel view: routes NetworkManager changed on a re-activation', () => 
     expect(kernelDiffs(view(101), stray(view(101)), routesVia('eth1'), undefined, new Set(['eth1']))).toEqual([]);
     expect(kernelDiffs(view(101), stray(view(101)), routesVia('eth1'))).toEqual(['kernel route: extra fe80::/64 dev eth1 table main proto kernel metric 100 scope global']);
     expect(routeOnlyDrift(view(101), stray(view(101)), routesVia('eth1'), new Set(['eth1']))).toEqual([]);
+  });
+});
+
+describe('kernel view: interfaces a route entry without an interface touches', () => {
+  const none: Scope = { ...only(), routeDestinations: new Set<string>() };
+  const twoNics = parseKernelView(
+    [],
+    [],
+    [
+      { dst: 'default', gateway: '198.51.100.1', dev: 'eth0' },
+      { dst: '203.0.113.0/24', dev: 'eth1', protocol: 'kernel', scope: 'link' },
+      { type: 'local', dst: '198.51.100.11', dev: 'lo', table: 'local', protocol: 'kernel', scope: 'host' },
+    ],
+    [],
+  );
+
+  it('given a policy that only removes the default route, should add the interface the default route went through (eth0), and no other', () => {
+    const s = withRouteDevices({ ...none, routeDestinations: new Set(['0.0.0.0/0']) }, twoNics);
+    expect([...s.interfaces]).toEqual(['eth0']);
+    expect([...s.routeInterfaces]).toEqual(['eth0']);
+    expect([...s.routeDestinations]).toEqual(['0.0.0.0/0']);
+  });
+
+  it('given a wildcard absent route, should add every interface with a route but not those of derived routes; given a scope of named interfaces only, or everything, should leave it as it is', () => {
+    expect([...withRouteDevices({ ...none, allRoutes: true }, twoNics).interfaces].sort()).toEqual(['eth0', 'eth1']);
+    const named = only('eth2');
+    expect(withRouteDevices(named, twoNics)).toBe(named);
+    expect(withRouteDevices(fullScope(), twoNics)).toEqual(fullScope());
+    expect([...withRouteDevices({ ...none, routeDestinations: new Set(['192.0.2.0/24']) }, twoNics).interfaces]).toEqual([]);
   });
 });

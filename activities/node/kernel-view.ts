@@ -312,3 +312,20 @@ export function routeOnlyDrift(before: KernelView, now: KernelView, scope: Scope
   }
   return out.sort();
 }
+
+/**
+ * `scope` widened to the devices that routes it covers by destination or by a wildcard (an entry
+ * without `next-hop-interface`, e.g. `{ destination: 0.0.0.0/0, state: absent }`) went through in
+ * `before`: nmstate removes such a route by changing the profile of its interface, so in
+ * NetworkManager mode the interface is taken over as much as one the desired state names (an external
+ * eth0 comes back from a checkpoint rollback as NetworkManager's own). Each such device joins the
+ * scope's interfaces and route interfaces; a scope that covers everything is returned as it is.
+ */
+export function withRouteDevices(scope: Scope, before: KernelView): Scope {
+  if (scope.all || (!scope.allRoutes && !scope.routeDestinations.size)) return scope;
+  const byDestination: Scope = { ...scope, interfaces: new Set(), routeInterfaces: new Set() };
+  const devs = new Set(before.routes.filter((r) => !isDerivedRoute(r) && r.dev !== undefined && routeInScope(r, byDestination)).map((r) => r.dev!));
+  const extra = [...devs].filter((d) => !scope.interfaces.has(d) || !scope.routeInterfaces.has(d));
+  if (!extra.length) return scope;
+  return { ...scope, interfaces: new Set([...scope.interfaces, ...devs]), routeInterfaces: new Set([...scope.routeInterfaces, ...devs]) };
+}

@@ -3,6 +3,8 @@
  * NetworkManager checkpoint rollback, or the restore state of ./state.ts applied through nmstatectl —
  * leaves different from the views recorded before the change.
  *
+ *  0. NetworkManager mode: the interfaces routes the change covers by destination only went through
+ *     (`{ destination: 0.0.0.0/0, state: absent }`) count as changed: nmstate changed their profiles;
  *  1. NetworkManager mode: profiles the change left behind are deleted (ones that did not exist, and
  *     generated in-memory profiles nmstate wrote to disk), which hands interfaces NetworkManager did
  *     not manage before back to the kernel (NetworkManager deactivates them; wait for that);
@@ -24,7 +26,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { NmstateMode } from '../nmstate/types.ts';
 import type { NodeExec } from '../nmstate/exec.ts';
 import { captureKernelView, runIpBatch, setIpv6, waitForDad } from './kernel-capture.ts';
-import { ipv6Repair, kernelDiffs, linkAndAddressRepair, routeOnlyDrift, routeRepair, type KernelView } from './kernel-view.ts';
+import { ipv6Repair, kernelDiffs, linkAndAddressRepair, routeOnlyDrift, routeRepair, withRouteDevices, type KernelView } from './kernel-view.ts';
 import { captureNmView, deleteProfiles, reactivateProfile, waitForDevices } from './nm-profiles.ts';
 import { isExternal, nmDiffs, nmUndoPlan, type NmDevice, type NmView } from './nm-view.ts';
 import type { Scope } from './state.ts';
@@ -79,9 +81,10 @@ export async function viewDiffs(d: ViewDeps, before: NodeViews, scope: Scope): P
   return [...kernelDiffs(before.kernel, now.kernel, scope, undefined, nmDevices), ...(before.nm && now.nm ? nmDiffs(before.nm, now.nm, inScope) : [])];
 }
 
-/** Steps 1-3 of the module comment; returns the actions taken and the differences left. */
+/** Steps 0-3 of the module comment; returns the actions taken and the differences left. */
 export async function restoreViews(d: ViewDeps, before: NodeViews, scopeOfChange: Scope): Promise<{ actions: string[]; differences: string[] }> {
-  let scope = scopeOfChange;
+  // NetworkManager mode: a route entry without an interface (`0.0.0.0/0` absent) changed the profile of each interface such a route went through.
+  let scope = d.mode === 'networkmanager' ? withRouteDevices(scopeOfChange, before.kernel) : scopeOfChange;
   const actions: string[] = [];
   const inScope = ifaceInScope(scope);
   const settle = d.settleTimeoutMs ?? 10_000;
