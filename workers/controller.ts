@@ -9,6 +9,7 @@
  *   KUBECONFIG=… TEMPORAL_ADDRESS=127.0.0.1:7233 node workers/controller.ts
  *
  * Temporal unreachable: the process keeps running, `/readyz` answers 503, and everything is retried.
+ * Prometheus metrics on `KNMSTATE_METRICS_PORT` (workers/controller/metrics.ts).
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
