@@ -197,11 +197,7 @@ describe('kubectl nmstate on a live rollout', () => {
     expect(history.out).toContain(failed.name);
     expect(history.out).toMatch(/apply #1 .*✖ ProbeFailed/);
     expect(history.out).toMatch(/probes: ping ✖ [\d.]+s, dns ✔/);
-
-    const retry = await cli(['retry', policy]);
-    expect(retry.code).toBe(EXIT.failed);
-    expect(retry.out).toContain(`nodes not configured: `);
-    expect(retry.out).toContain('kubectl edit nncp');
+    // retry (a new run of the stopped rollout) is tested in retry.test.ts, where the cause gets fixed.
   });
 
   it('given plan -f on the suite queue, should list the nodes in order with waves, limits and diffs, and touch nothing', async () => {
