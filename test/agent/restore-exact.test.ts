@@ -29,6 +29,8 @@ const brokenGateway = {
   ],
   routes: { config: [{ destination: '0.0.0.0/0', state: 'absent' }, { destination: '0.0.0.0/0', 'next-hop-interface': 'eth0', 'next-hop-address': '198.51.100.254' }] },
 };
+/** Only the default route removed, by destination: no interface named (nmstate changes eth0's profile to remove it). */
+const noDefaultRoute = { routes: { config: [{ destination: '0.0.0.0/0', state: 'absent' }] } };
 /** A static address on eth1 (the policy a later one builds on). */
 const eth1Static = { interfaces: [{ name: 'eth1', type: 'veth', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: '203.0.113.41', 'prefix-length': 24 }] } }] };
 /** A route via eth1 and a static address on eth2. */
@@ -64,6 +66,19 @@ function scenarios(group: string, mode: NodeMode, label: string, opts: { mgmtPro
       const before = await view();
       const r = await call(p, { activity: 'applyNodeState', input: { policy: 'bad-gw', generation: 1, desiredState: brokenGateway } });
       expect(r).toMatchObject({ ok: false, type: 'ProbeFailed' });
+      if (r.ok) return;
+      expect((r.details as ApplyFailureDetails).remainingDifferences).toEqual([]);
+      expect(await view()).toEqual(before);
+    });
+
+    // Kernel mode: nmstatectl -k leaves a route it did not add (proto boot) and its verification says so.
+    const noDefaultFailure = mode === 'kernel' ? { type: 'VerificationFailed', message: expect.stringMatching(/^Desired absent route .*0\.0\.0\.0\/0 still found after apply/) } : { type: 'ProbeFailed' };
+    it(`given a policy with only a route entry that removes the default route (no interface named) on a ${label} node, should fail with ${noDefaultFailure.type} and leave the full view equal to before (eth0's default route with its protocol and metric${mode === 'networkmanager' && !opts.mgmtProfile ? ', eth0 connected externally with no profile on disk' : ''})`, async () => {
+      const before = await view();
+      // The node's own default route: the kernel's (`ip route add`) unless eth0 has a NetworkManager profile.
+      expect(before.routes).toContain(`table=main default via 198.51.100.1 dev eth0 ${opts.mgmtProfile ? 'proto=static metric=100' : 'proto=boot metric=0'} scope=global type=unicast`);
+      const r = await call(p, { activity: 'applyNodeState', input: { policy: 'no-default', generation: 1, desiredState: noDefaultRoute } });
+      expect(r).toMatchObject({ ok: false, ...noDefaultFailure });
       if (r.ok) return;
       expect((r.details as ApplyFailureDetails).remainingDifferences).toEqual([]);
       expect(await view()).toEqual(before);
