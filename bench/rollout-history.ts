@@ -60,6 +60,8 @@ export interface ActivityCycle {
   /** Completed, failed or timed out. */
   closedMs: number;
   ok: boolean;
+  /** Size of the activity's input payloads, bytes (what each call adds to the history). */
+  inputBytes: number;
   /** The activity's result when it completed, decoded from its JSON payload. */
   result?: unknown;
 }
@@ -77,13 +79,14 @@ function decodeResult(payloads: readonly { metadata?: Record<string, Uint8Array>
 
 /** The activities of a history with their schedule → close times (pure). */
 export function activityCycles(events: readonly HistoryEvent[]): ActivityCycle[] {
-  const scheduled = new Map<number, { type: string; taskQueue: string; at: number }>();
+  const scheduled = new Map<number, { type: string; taskQueue: string; at: number; inputBytes: number }>();
   const out: ActivityCycle[] = [];
   for (const e of events) {
     const id = num(e.eventId);
     if (typeOf(e) === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
       const a = e.activityTaskScheduledEventAttributes;
-      scheduled.set(id, { type: a?.activityType?.name ?? '?', taskQueue: a?.taskQueue?.name ?? '?', at: eventTimeMs(e) });
+      const inputBytes = (a?.input?.payloads ?? []).reduce((n, p) => n + (p.data?.length ?? 0), 0);
+      scheduled.set(id, { type: a?.activityType?.name ?? '?', taskQueue: a?.taskQueue?.name ?? '?', at: eventTimeMs(e), inputBytes });
       continue;
     }
     const closed =
@@ -96,7 +99,7 @@ export function activityCycles(events: readonly HistoryEvent[]): ActivityCycle[]
             : undefined;
     if (!closed) continue;
     const s = scheduled.get(num(closed.of));
-    if (s) out.push({ type: s.type, taskQueue: s.taskQueue, scheduledMs: s.at, closedMs: eventTimeMs(e), ok: closed.ok, ...('result' in closed && closed.result !== undefined ? { result: closed.result } : {}) });
+    if (s) out.push({ type: s.type, taskQueue: s.taskQueue, scheduledMs: s.at, closedMs: eventTimeMs(e), ok: closed.ok, inputBytes: s.inputBytes, ...('result' in closed && closed.result !== undefined ? { result: closed.result } : {}) });
   }
   return out;
 }

@@ -6,7 +6,7 @@
  * that time and every run of its history (continue-as-new included).
  */
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import { ServiceError, WorkflowFailedError, type Client } from '@temporalio/client';
+import { NamespaceNotFoundError, ServiceError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { NNCP, type NncpSpec, type NodeNetworkConfigurationPolicy } from '../crd/nncp.ts';
 import type { RolloutProgress } from '../crd/progress.ts';
 import { rolloutWorkflowId } from '../workflows/ids.ts';
@@ -90,7 +90,17 @@ export async function runRollout(target: RolloutTarget, name: string, spec: Nncp
   const stop = { stopped: false };
   const cpu0 = machineCpuSeconds();
   const t0 = performance.now();
-  const handle = await client.workflow.start<typeof policyRollout>('policyRollout', { taskQueue: queue, workflowId: rolloutWorkflowId(name), args: [input] });
+  // Under heavy load the server may answer a start with a transient error: try a few times.
+  const start = async (attempt = 1): ReturnType<typeof client.workflow.start<typeof policyRollout>> => {
+    try {
+      return await client.workflow.start<typeof policyRollout>('policyRollout', { taskQueue: queue, workflowId: rolloutWorkflowId(name), args: [input] });
+    } catch (err) {
+      if (attempt >= 5 || !(err instanceof ServiceError || err instanceof NamespaceNotFoundError)) throw err;
+      await new Promise((r) => setTimeout(r, 2_000));
+      return start(attempt + 1);
+    }
+  };
+  const handle = await start();
   const available = whenAvailable(objects, name, generation, stop);
   const ticker = opts.progressEveryMs
     ? setInterval(() => {
