@@ -16,7 +16,10 @@ export interface RolloutOptions {
   nodeStartTimeoutMs?: number;
   /** How long one apply attempt may take, probes and rollback included. @default 900000 */
   applyTimeoutMs?: number;
-  /** The agent heartbeats every second; a silent one is lost after this. @default 30000 */
+  /**
+   * A silent agent is lost after this. The SDK sends an activity's heartbeats at most every 0.8 × this,
+   * so the slack is a fifth of it: 60 s leaves 12 s for a starved node. @default 60000
+   */
   heartbeatTimeoutMs?: number;
   /** Least time between two status writes of this policy. @default 500 */
   statusIntervalMs?: number;
@@ -34,7 +37,7 @@ export const DEFAULT_ROLLOUT_OPTIONS: ResolvedRolloutOptions = {
   maxRetryIntervalMs: 30_000,
   nodeStartTimeoutMs: 120_000,
   applyTimeoutMs: 900_000,
-  heartbeatTimeoutMs: 30_000,
+  heartbeatTimeoutMs: 60_000,
   statusIntervalMs: 500,
   maxHistoryEvents: 8_000,
 };

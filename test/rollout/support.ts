@@ -41,7 +41,7 @@ export function testPolicy(group: string, spec: NncpSpec): NncpSpec {
 }
 
 /** Engine settings that keep test failures short. */
-export const TEST_ROLLOUT_OPTIONS: RolloutOptions = { maxAttempts: 2, retryIntervalMs: 200, maxRetryIntervalMs: 500, nodeStartTimeoutMs: 5_000, heartbeatTimeoutMs: 10_000, statusIntervalMs: 100 };
+export const TEST_ROLLOUT_OPTIONS: RolloutOptions = { maxAttempts: 2, retryIntervalMs: 200, maxRetryIntervalMs: 500, nodeStartTimeoutMs: 5_000, heartbeatTimeoutMs: 30_000, statusIntervalMs: 100 };
 
 /** One line of the node-side witness log. */
 export interface WitnessEvent {
