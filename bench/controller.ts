@@ -238,15 +238,29 @@ try {
     await Promise.all(names.map((name, i) => createPolicy(objects, name, { nodeSelector: { [BENCH_LABEL]: 'all' }, probes, desiredState: bridge(`brb${i}`) })));
     const createdMs = performance.now() - t0;
     const done = new Map<string, number>();
+    /** Rollouts that ended (a final phase), Available or not. */
+    const ended = new Map<string, NodeNetworkConfigurationPolicy>();
     let lastPrint = performance.now();
-    while (done.size < Q && performance.now() - t0 < TIMEOUT_MS) {
+    while (ended.size < Q && performance.now() - t0 < TIMEOUT_MS) {
       const list = (await objects.listClusterCustomObject({ group: NNCP.group, version: NNCP.version, plural: NNCP.plural })) as { items: NodeNetworkConfigurationPolicy[] };
-      for (const o of list.items) if (o.metadata.name?.startsWith('burst-') && !done.has(o.metadata.name) && available(o)) done.set(o.metadata.name, performance.now() - t0);
+      for (const o of list.items) {
+        const name = o.metadata.name ?? '';
+        if (!name.startsWith('burst-')) continue;
+        if (!done.has(name) && available(o)) done.set(name, performance.now() - t0);
+        if (available(o) || ['Completed', 'Halted', 'RolledBack'].includes(o.status?.rollout?.phase ?? '')) ended.set(name, o);
+      }
       if (performance.now() - lastPrint > 30_000) {
         lastPrint = performance.now();
-        console.log(`  … ${((performance.now() - t0) / 1000).toFixed(0)} s: ${done.size}/${Q} Available, controller RSS ${mib(memoryOf(cpid).rss)}`);
+        console.log(`  … ${((performance.now() - t0) / 1000).toFixed(0)} s: ${done.size}/${Q} Available, ${ended.size} ended, controller RSS ${mib(memoryOf(cpid).rss)}`);
       }
-      if (done.size < Q) await sleep(500);
+      if (ended.size < Q) await sleep(500);
+    }
+    // Rollouts that ended without every node configured: how, and why their nodes failed.
+    const tally = (xs: string[]): string => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].map(([k, v]) => `${v} × ${k}`).join('; ');
+    const notAvailable = [...ended.values()].filter((o) => !available(o));
+    if (notAvailable.length) {
+      console.log(`${notAvailable.length} rollouts ended without Available: ${tally(notAvailable.map((o) => `${o.status?.rollout?.phase} (${o.status?.rollout?.message})`.replace(/\d+/g, 'N')))}`);
+      console.log(`  their failed nodes: ${tally(notAvailable.flatMap((o) => (o.status?.rollout?.nodes ?? []).filter((n) => n.phase === 'Failed').map((n) => (n.lastError ?? '?').replace(/bctl-\d+/g, '<node>'))))}`);
     }
     const wallMs = performance.now() - t0;
     const peak = rss.stop().get(cpid)!;
@@ -260,11 +274,11 @@ try {
     const metric = (re: RegExp): string => metrics.match(re)?.[1] ?? '?';
     const times = [...done.values()].sort((a, b) => a - b);
     console.log(`\n## burst: ${Q} policies × ${N} nodes created at once (maxUnavailable 50 %)`);
-    console.log(`${done.size}/${Q} Available${done.size < Q ? ` (TIMED OUT after ${(TIMEOUT_MS / 1000).toFixed(0)} s)` : ''}; creates took ${(createdMs / 1000).toFixed(2)} s; wall to all Available ${(wallMs / 1000).toFixed(1)} s (first ${((times[0] ?? NaN) / 1000).toFixed(1)} s, median ${((pct(times, 50) ?? NaN) / 1000).toFixed(1)} s)`);
+    console.log(`${done.size}/${Q} Available, ${ended.size}/${Q} ended${ended.size < Q ? ` (TIMED OUT after ${(TIMEOUT_MS / 1000).toFixed(0)} s)` : ''}; creates took ${(createdMs / 1000).toFixed(2)} s; wall to all ended ${(wallMs / 1000).toFixed(1)} s; Available: first ${((times[0] ?? NaN) / 1000).toFixed(1)} s, median ${((pct(times, 50) ?? NaN) / 1000).toFixed(1)} s, last ${((times.at(-1) ?? NaN) / 1000).toFixed(1)} s`);
     console.log(`node applies (stub log): ${windows.length} on ${perNode.size} nodes (expected ${Q * N}); per node min ${Math.min(...perNode.values())}, max ${Math.max(...perNode.values())}; most applies at once on one node ${mostAtOnceOnANode}; stub calls ${lines.length}`);
     console.log(`controller RSS before ${mib(rss0)}, peak sampled ${mib(peak)}, VmHWM ${mib(memoryOf(cpid).hwm)}, after ${mib(memoryOf(cpid).rss)}; controller CPU ${(cpu1.self - cpu0.self).toFixed(1)} s (${(((cpu1.self - cpu0.self) / (Q * N)) * 1000).toFixed(0)} ms per node apply)`);
     console.log(`controller /metrics: knmstate_rollouts{phase="Completed"} ${metric(/^knmstate_rollouts\{phase="Completed"\} (\S+)$/m)}, node apply durations count ${metric(/^knmstate_node_apply_duration_seconds_count\{phase="Succeeded"\} (\S+)$/m)} sum ${metric(/^knmstate_node_apply_duration_seconds_sum\{phase="Succeeded"\} (\S+)$/m)} s, failures ${metric(/^knmstate_node_failures_total (\S+)$/m)}, reconcile errors ${metric(/^knmstate_controller_reconcile_errors_total (\S+)$/m)}`);
-    console.log(JSON.stringify({ bench: 'controller-burst', N, Q, T, probes: values.probes, available: done.size, wallMs, createdMs, applies: windows.length, mostAtOnceOnANode, rss0, rssPeak: peak, cpu: cpu1.self - cpu0.self }));
+    console.log(JSON.stringify({ bench: 'controller-burst', N, Q, T, probes: values.probes, available: done.size, ended: ended.size, wallMs, createdMs, applies: windows.length, mostAtOnceOnANode, rss0, rssPeak: peak, cpu: cpu1.self - cpu0.self }));
   }
 } catch (err) {
   console.error(`benchmark failed: ${err instanceof Error ? err.stack : String(err)}`);
