@@ -6,14 +6,14 @@ import { ConfigError } from '../../workers/runtime/config-error.ts';
 describe('parseControllerEnv', () => {
   it('given an empty environment, should use the defaults (cluster queue, in-cluster credentials)', () => {
     const c = parseControllerEnv({});
-    expect(c).toMatchObject({ taskQueue: 'knmstate.cluster', concurrency: 8, healthPort: 8081, shutdownDeadlineMs: 30_000, rolloutOptions: {}, logLevel: 'info' });
+    expect(c).toMatchObject({ taskQueue: 'knmstate.cluster', concurrency: 8, healthPort: 8081, metricsPort: 9782, shutdownDeadlineMs: 30_000, rolloutOptions: {}, logLevel: 'info' });
     expect(c.kubeconfig).toBeUndefined();
     expect(c.temporal.address).toBe('localhost:7233');
   });
 
   it('given overrides, should take them', () => {
-    const c = parseControllerEnv({ KUBECONFIG: '/k', KNMSTATE_TASK_QUEUE: 'q', KNMSTATE_HEALTH_PORT: '0', KNMSTATE_ROLLOUT_MAX_ATTEMPTS: '2', KNMSTATE_ROLLOUT_STATUS_INTERVAL_MS: '0', TEMPORAL_ADDRESS: 't:7233' });
-    expect(c).toMatchObject({ kubeconfig: '/k', taskQueue: 'q', healthPort: 0, rolloutOptions: { maxAttempts: 2, statusIntervalMs: 0 }, temporal: { address: 't:7233' } });
+    const c = parseControllerEnv({ KUBECONFIG: '/k', KNMSTATE_TASK_QUEUE: 'q', KNMSTATE_HEALTH_PORT: '0', KNMSTATE_METRICS_PORT: '0', KNMSTATE_ROLLOUT_MAX_ATTEMPTS: '2', KNMSTATE_ROLLOUT_STATUS_INTERVAL_MS: '0', TEMPORAL_ADDRESS: 't:7233' });
+    expect(c).toMatchObject({ kubeconfig: '/k', taskQueue: 'q', healthPort: 0, metricsPort: 0, rolloutOptions: { maxAttempts: 2, statusIntervalMs: 0 }, temporal: { address: 't:7233' } });
   });
 
   it.each([
@@ -26,6 +26,7 @@ describe('parseControllerEnv', () => {
   it.each([
     [{ KNMSTATE_ROLLOUT_MAX_ATTEMPTS: '0' }, 'KNMSTATE_ROLLOUT_MAX_ATTEMPTS'],
     [{ KNMSTATE_HEALTH_PORT: 'x' }, 'KNMSTATE_HEALTH_PORT'],
+    [{ KNMSTATE_METRICS_PORT: '70000' }, 'KNMSTATE_METRICS_PORT'],
     [{ KNMSTATE_RECONCILE_CONCURRENCY: '0' }, 'KNMSTATE_RECONCILE_CONCURRENCY'],
     [{ TEMPORAL_ADDRESS: 'nohost' }, 'TEMPORAL_ADDRESS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
