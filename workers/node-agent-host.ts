@@ -85,7 +85,11 @@ export interface StartNodeAgentsOptions {
   shutdownGraceMs?: number;
   /** After the grace time, this long more for the undo before the worker gives up. @default 30_000 */
   shutdownUndoMs?: number;
-  /** Activities one node worker runs at once (mutations are serialised anyway). @default 4 */
+  /**
+   * Activities one node worker runs at once. Mutations are serialised inside the agent (an apply
+   * waiting for the node heartbeats as `queued`), so applies of many policies wait there rather than
+   * in the task queue: the rollout's start timeout then tells a dead agent from a busy node. @default 64
+   */
   maxConcurrentActivities?: number;
   logger?: Logger;
 }
@@ -182,7 +186,7 @@ export async function startNodeAgents(opts: StartNodeAgentsOptions): Promise<Nod
       activities: agent.activities(),
       identity: `${spec.name}@${hostname()}/${process.pid}`,
       activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
-      maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 4,
+      maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 64,
       shutdownGraceTime: graceMs,
       shutdownForceTime: graceMs + (opts.shutdownUndoMs ?? 30_000),
     });
