@@ -6,6 +6,7 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RolloutProgress } from '../crd/progress.ts';
+import { IN_FLIGHT_PHASES } from './rollout-tracker.ts';
 import { nodesDoneKey, nodesFailedKey, nodesTotalKey, policyGenerationKey, policyNameKey, rolloutPhaseKey } from './search-attributes.ts';
 
 /** The values the search attributes show, as one comparable key. */
@@ -45,7 +46,7 @@ export function renderDetails(p: RolloutProgress): string {
   for (const w of p.waves) {
     const ns = w.nodes.map((n) => byName.get(n)!);
     const done = ns.filter((n) => n.phase === 'Succeeded').length;
-    const inFlight = ns.filter((n) => ['Applying', 'Verifying', 'Retrying', 'RollingBack'].includes(n.phase)).length;
+    const inFlight = ns.filter((n) => IN_FLIGHT_PHASES.includes(n.phase)).length;
     const failed = ns.filter((n) => n.phase === 'Failed').length;
     const then = w.pause.kind === 'manual' ? 'manual gate' : w.pause.kind === 'timer' ? `soak ${Math.round(w.pause.ms / 1000)}s` : '';
     lines.push(`| ${w.number}${w.number === p.currentWave ? ' ◀' : ''} | ${ns.length} | ${done} | ${inFlight} | ${failed} | ${w.limit} | ${then} |`);

@@ -3,28 +3,8 @@
  * from the phases, one wave. For the status unit tests and the cluster activity tests.
  */
 import type { NodeRolloutPhase, RolloutPhase } from '../../crd/nncp.ts';
-import type { NodeProgress, ProgressCounts, RolloutProgress } from '../../crd/progress.ts';
-
-/** The count field each node phase adds to. */
-const COUNT_OF: Record<NodeRolloutPhase, keyof ProgressCounts> = {
-  Pending: 'pending',
-  Applying: 'inProgress',
-  Verifying: 'inProgress',
-  Retrying: 'inProgress',
-  RollingBack: 'inProgress',
-  Succeeded: 'succeeded',
-  Failed: 'failed',
-  Aborted: 'aborted',
-  RolledBack: 'rolledBack',
-  Skipped: 'skipped',
-};
-
-/** Counts of a list of node phases. */
-export function countPhases(phases: readonly NodeRolloutPhase[]): ProgressCounts {
-  const counts: ProgressCounts = { matched: phases.length, pending: 0, inProgress: 0, succeeded: 0, failed: 0, aborted: 0, rolledBack: 0, skipped: 0 };
-  for (const p of phases) counts[COUNT_OF[p]] += 1;
-  return counts;
-}
+import type { NodeProgress, RolloutProgress } from '../../crd/progress.ts';
+import { countNodes, IN_FLIGHT_PHASES } from '../../workflows/rollout-tracker.ts';
 
 /** A progress of `policy` whose nodes `<prefix>-1…` have the given phases. */
 export function progressOf(
@@ -39,7 +19,7 @@ export function progressOf(
     attempts: phase === 'Pending' || phase === 'Aborted' || phase === 'Skipped' ? 0 : 1,
     ...(opts.errors?.[names[i]!] ? { lastError: opts.errors[names[i]!] } : {}),
   }));
-  const done = phases.every((p) => p !== 'Pending' && !['Applying', 'Verifying', 'Retrying', 'RollingBack'].includes(p));
+  const done = phases.every((p) => p !== 'Pending' && !IN_FLIGHT_PHASES.includes(p));
   return {
     policy: opts.policy ?? 'p',
     generation: opts.generation ?? 1,
@@ -51,7 +31,7 @@ export function progressOf(
     maxUnavailable: 1,
     failureBudget: 0,
     onFailure: 'halt',
-    counts: countPhases(phases),
+    counts: countNodes(nodes),
     waves: [{ number: 1, nodes: [...names], pause: { kind: 'none' }, limit: 1 }],
     nodes,
     ...(opts.abort ? { abort: opts.abort } : {}),
