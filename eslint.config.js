@@ -119,7 +119,7 @@ export default tseslint.config(
   // that has the same builtins and I/O packages plus the layer patterns.
   ...layerConfigs(),
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

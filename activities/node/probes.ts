@@ -170,7 +170,7 @@ export function probeFailureMessage(failed: ProbeReport[]): string {
   return first ? `rolling back desired state configuration: failed runnig probes after network changes: ${detail}` : '';
 }
 
-const dnsHelper = fileURLToPath(new URL('./dns-lookup.ts', import.meta.url));
+const dnsHelper = fileURLToPath(new URL('./dns-lookup.mjs', import.meta.url));
 
 async function lookup(resolver: Resolver, host: string): Promise<string> {
   if (host === 'root-servers.net') return `NS ${(await resolver.resolveNs(host)).length} records`;
@@ -189,7 +189,7 @@ export const inProcessDnsLookup: DnsLookup = async (server, host, timeoutMs) => 
 };
 
 /**
- * DNS lookups inside the node's namespace: runs activities/node/dns-lookup.ts with this Node binary
+ * DNS lookups inside the node's namespace: runs activities/node/dns-lookup.mjs with this Node binary
  * through `exec` (a simulated node; the agent process itself stays in the host namespace).
  */
 export function execDnsLookup(exec: NodeExec, nodeBin: string = process.execPath): DnsLookup {
