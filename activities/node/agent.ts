@@ -322,7 +322,7 @@ export class NodeAgent {
     a.settings = mergeProbeSettings(this.#probeDefaults, a.input.probes);
     a.probeCtx = this.#probeContext();
     try {
-      a.probes = await selectProbes(a.probeCtx, a.settings, a.signal);
+      a.probes = await selectProbes(a.probeCtx, a.settings, a.signal, a.snapshot);
     } catch (err) {
       if (a.signal?.aborted) this.#cancelled(a);
       throw err;

@@ -11,7 +11,9 @@
  * short bounded check (`selectTimeoutMs`, default 5 s, each attempt cut to what is left of it) instead
  * of up to 120 s per probe, a missing precondition (no default route, no DNS server) ends it at once,
  * every decision is reported with its reason and duration, and the probes of one phase run in
- * parallel. Settings and defaults: crd/probes.ts.
+ * parallel. Settings and defaults: crd/probes.ts. Upstream's ping and dns each call `nmstatectl
+ * show`; here the probes of one round share one call ({@link sharedShow}), and selection's first
+ * round reads the snapshot the apply has just taken: two `show`s per apply instead of five.
  *
  * Simulation limit: ping and DNS run inside the node's namespace (through its NodeExec), but the
  * API probes run from the agent process, i.e. the host namespace.
@@ -105,6 +107,33 @@ const probes: Record<ProbeName, (ctx: ProbeContext, s: ProbeSettings, budgetMs: 
 };
 
 /**
+ * `show` for one phase of probes: calls that overlap share one nmstatectl call, and a result is
+ * reused by calls that start within `maxAgeMs` of the call that produced it (ping and dns poll in
+ * step, so each round reads the state once); a failed call is never reused. `seed`, a state read
+ * just before (the apply's snapshot), answers the first round. A retry, `intervalMs` later, always
+ * reads the state again.
+ */
+export function sharedShow(show: () => Promise<NetworkState>, opts: { maxAgeMs: number; seed?: NetworkState; now?: () => number }): () => Promise<NetworkState> {
+  const now = opts.now ?? (() => performance.now());
+  let last: { at: number; state: Promise<NetworkState> } | undefined = opts.seed ? { at: now(), state: Promise.resolve(opts.seed) } : undefined;
+  return () => {
+    const t = now();
+    if (last && t - last.at <= opts.maxAgeMs) return last.state;
+    const entry = { at: t, state: show() };
+    last = entry;
+    entry.state.catch(() => {
+      if (last === entry) last = undefined;
+    });
+    return entry.state;
+  };
+}
+
+/** The context of one phase of probes: its `show` shared by the probes ({@link sharedShow}). */
+function phaseContext(ctx: ProbeContext, s: ProbeSettings, seed?: NetworkState): ProbeContext {
+  return { ...ctx, show: sharedShow(() => ctx.show(), { maxAgeMs: Math.floor(s.intervalMs / 2), ...(seed ? { seed } : {}) }) };
+}
+
+/**
  * Polls one probe until it passes or `timeoutMs` ends. With `stopWhenUnavailable`, a missing
  * precondition ends the poll at once (selection).
  */
@@ -132,13 +161,15 @@ export async function pollProbe(name: ProbeName, ctx: ProbeContext, s: ProbeSett
 /**
  * Chooses the probes to run after the change: ping and dns only if they pass now, within one
  * bounded check (`selectTimeoutMs`); api-server and node-readiness always. Every report says why.
+ * `snapshot`, the state the apply has just read, answers the first round instead of another `show`.
  */
-export async function selectProbes(ctx: ProbeContext, s: ProbeSettings, signal?: AbortSignal): Promise<ProbeReport[]> {
+export async function selectProbes(ctx: ProbeContext, s: ProbeSettings, signal?: AbortSignal, snapshot?: NetworkState): Promise<ProbeReport[]> {
+  const phase = phaseContext(ctx, s, snapshot);
   return Promise.all(
     PROBE_NAMES.map(async (name): Promise<ProbeReport> => {
       if (!probeSetting(s, name).enabled) return { name, selected: false, reason: 'disabled' };
       if (name === 'api-server' || name === 'node-readiness') return { name, selected: true, reason: 'always selected' };
-      const before = await pollProbe(name, ctx, s, s.selectTimeoutMs, { ...(signal ? { signal } : {}), stopWhenUnavailable: true });
+      const before = await pollProbe(name, phase, s, s.selectTimeoutMs, { ...(signal ? { signal } : {}), stopWhenUnavailable: true });
       return before.ok
         ? { name, selected: true, reason: `passed before the change (${before.durationMs} ms)`, before }
         : { name, selected: false, reason: `WARNING not selecting ${name} probe: it did not pass before the change (checked for ${before.durationMs} ms, ${before.attempts} attempt${before.attempts === 1 ? '' : 's'}, selection timeout ${s.selectTimeoutMs} ms): ${before.message}`, before };
@@ -153,11 +184,12 @@ export function selectedProbesTimeoutMs(reports: readonly ProbeReport[], s: Prob
 
 /** Runs the selected probes (in parallel); fills `after` (or `afterRollback`) and returns the failed ones. */
 export async function runProbes(reports: ProbeReport[], ctx: ProbeContext, s: ProbeSettings, field: 'after' | 'afterRollback', signal?: AbortSignal): Promise<ProbeReport[]> {
+  const phase = phaseContext(ctx, s);
   await Promise.all(
     reports
       .filter((r) => r.selected)
       .map(async (r) => {
-        r[field] = await pollProbe(r.name, ctx, s, probeSetting(s, r.name).timeoutMs, signal ? { signal } : {});
+        r[field] = await pollProbe(r.name, phase, s, probeSetting(s, r.name).timeoutMs, signal ? { signal } : {});
       }),
   );
   return reports.filter((r) => r.selected && r[field] && !r[field].ok);
