@@ -8,9 +8,11 @@
  * is off: it is not part of a rollout.
  *
  * Input: `KNMSTATE_BENCH_AGENTS`, JSON {@link AgentsConfig}. Prints `{"ready":true}` once every node
- * polls; SIGTERM stops it.
+ * polls; SIGTERM stops it. With `KNMSTATE_BENCH_CPU_PROFILE=<dir>` it writes a V8 CPU profile of its
+ * whole life there when stopped (open it in Chrome's DevTools), to see where the agents' CPU goes.
  */
 import { setFlagsFromString } from 'node:v8';
+import { startCpuProfile } from './cpu-profile.ts';
 
 setFlagsFromString('--max-semi-space-size=1');
 
@@ -33,6 +35,7 @@ const { startNodeAgents } = await import('../workers/node-agent-host.ts');
 const { KubeClient } = await import('../activities/kube/client.ts');
 const { uniformProbeSettings } = await import('../crd/probes.ts');
 
+const profile = process.env.KNMSTATE_BENCH_CPU_PROFILE ? await startCpuProfile(process.env.KNMSTATE_BENCH_CPU_PROFILE, 'agents') : undefined;
 Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 const connection = await NativeConnection.connect({ address: cfg.temporalAddress });
 const kube = KubeClient.fromKubeconfigFile(cfg.kubeconfig);
@@ -57,6 +60,7 @@ process.on('SIGTERM', () => {
   void agents
     .shutdown()
     .then(() => connection.close())
+    .then(() => profile?.stop())
     .finally(() => {
       kube.close();
       process.exit(0);
