@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  canMergeNodes,
+  mergeNodeEntries,
   policyConditionChanges,
   policyNodeCounts,
   policyStatus,
@@ -122,6 +124,48 @@ describe('status.rollout and the whole NNCP status', () => {
     expect(second).toMatchObject({ observedGeneration: 1, unavailableNodeCountMap: {} });
     expect(second.conditions!.map((c) => c.type)).toEqual(['Degraded', 'Available', 'Progressing', 'Ignored']);
     expect(() => nncpStatus.parse(second)).not.toThrow();
+  });
+});
+
+describe('status.rollout from a report of changed nodes only', () => {
+  const NOW2 = '2026-11-30T04:00:09Z';
+  const full = (): ReturnType<typeof policyStatus> => policyStatus(undefined, progressOf(['Applying', 'Pending', 'Pending']), { now: NOW });
+  const changed = (phases: Parameters<typeof progressOf>[0], names: string[], opts: Parameters<typeof progressOf>[1] = {}) => {
+    const all = progressOf(['Succeeded', 'Applying', 'Pending'], opts);
+    const delta = progressOf(phases, { ...opts, nodeNames: names });
+    return { ...all, nodes: delta.nodes };
+  };
+
+  it.each<[string, Parameters<typeof canMergeNodes>[0], boolean]>([
+    ['no status yet', undefined, false],
+    ['a status without status.rollout', { conditions: [] }, false],
+    ['the same rollout', full(), true],
+    ['another generation', { ...full(), observedGeneration: 2 }, false],
+    ['another rollout of the same generation (another start)', { ...full(), rollout: { ...full().rollout!, startTime: '2026-11-30T05:00:00.000Z' } }, false],
+  ])('given %s, should say whether the changed nodes can be merged (%s)', (_what, current, expected) => {
+    expect(canMergeNodes(current, progressOf(['Pending']))).toBe(expected);
+  });
+
+  it('given the status of the same rollout, should replace the changed nodes by name, keep the others and their order, and count from the report', () => {
+    const merged = policyStatus(full(), changed(['Succeeded', 'Applying'], ['node-1', 'node-2']), { now: NOW2, nodesChangedOnly: true });
+    expect(merged.rollout?.nodes?.map((n) => [n.name, n.phase])).toEqual([
+      ['node-1', 'Succeeded'],
+      ['node-2', 'Applying'],
+      ['node-3', 'Pending'],
+    ]);
+    expect(merged.rollout?.counts).toMatchObject({ matched: 3, succeeded: 1, inProgress: 1, pending: 1 });
+    expect(() => nncpStatus.parse(merged)).not.toThrow();
+  });
+
+  it('given a changed node the status does not list yet, should append it', () => {
+    expect(mergeNodeEntries([{ name: 'a', v: 1 }], [{ name: 'b', v: 2 }, { name: 'a', v: 3 }])).toEqual([
+      { name: 'a', v: 3 },
+      { name: 'b', v: 2 },
+    ]);
+  });
+
+  it('given the status of another rollout, should refuse to merge rather than lose nodes', () => {
+    expect(() => policyStatus({ ...full(), observedGeneration: 2 }, changed(['Succeeded'], ['node-1']), { now: NOW2, nodesChangedOnly: true })).toThrow(/another rollout/);
   });
 });
 

@@ -167,6 +167,33 @@ export interface PolicyStatusOptions {
   now: string;
   /** The Temporal workflow running the rollout, shown in `status.rollout.workflowId`. */
   workflowId?: string;
+  /**
+   * `progress.nodes` holds only the nodes that changed since the last report; the others keep
+   * their entries in the current status. Only when {@link canMergeNodes} says the current status
+   * is of the same rollout.
+   */
+  nodesChangedOnly?: boolean;
+}
+
+/** Why a report of changed nodes only was not written: the status does not show its rollout yet. */
+export const FULL_REPORT_NEEDED = 'FullReportNeeded';
+
+/**
+ * Whether a report that carries only its changed nodes can be merged into `current`: the status
+ * shows the same rollout (same start time and generation) with its node entries. A large rollout
+ * reports thousands of nodes; sending only the changed ones keeps each report (and the workflow's
+ * history, which records it) small.
+ */
+export function canMergeNodes(current: NncpStatus | undefined, progress: Pick<RolloutProgress, 'startTime' | 'generation'>): boolean {
+  return current?.rollout?.nodes !== undefined && current.rollout.startTime === progress.startTime && current.observedGeneration === progress.generation;
+}
+
+/** `current` entries with `changed` put in place by name; names not there yet are appended. */
+export function mergeNodeEntries<T extends { name: string }>(current: readonly T[], changed: readonly T[]): T[] {
+  const byName = new Map(changed.map((n) => [n.name, n]));
+  const merged = current.map((n) => byName.get(n.name) ?? n);
+  const known = new Set(current.map((n) => n.name));
+  return [...merged, ...changed.filter((n) => !known.has(n.name))].slice(0, MAX_STATUS_NODES);
 }
 
 /**
@@ -181,6 +208,12 @@ export function policyStatus(current: NncpStatus | undefined, progress: RolloutP
     conditions,
     unavailableNodeCountMap: {},
     observedGeneration: progress.generation,
-    rollout: rolloutStatus(progress, opts.workflowId),
+    rollout: opts.nodesChangedOnly ? mergedRollout(current, progress, opts.workflowId) : rolloutStatus(progress, opts.workflowId),
   });
+}
+
+function mergedRollout(current: NncpStatus | undefined, progress: RolloutProgress, workflowId: string | undefined): RolloutStatus {
+  if (!canMergeNodes(current, progress)) throw new Error(`policyStatus: a report of changed nodes only cannot be merged into a status of another rollout (started ${current?.rollout?.startTime ?? 'never'}, generation ${current?.observedGeneration ?? '-'})`);
+  const r = rolloutStatus(progress, workflowId);
+  return { ...r, nodes: mergeNodeEntries(current?.rollout?.nodes ?? [], r.nodes ?? []) };
 }

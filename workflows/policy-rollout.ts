@@ -31,6 +31,7 @@ import {
 import type { ClusterActivities, ResolvedNode } from '../activities/cluster/contract.ts';
 import type { NodeActivities } from '../activities/node/index.ts';
 import { validateDesiredState } from '../crd/desired-state.ts';
+import { FULL_REPORT_NEEDED } from '../crd/policy-status.ts';
 import type { OnFailureMode } from '../crd/nncp.ts';
 import type { RolloutProgress } from '../crd/progress.ts';
 import { resolveProbes } from '../crd/probes.ts';
@@ -158,15 +159,21 @@ export async function policyRollout(input: PolicyRolloutInput): Promise<RolloutO
     };
   };
 
-  // ---- status out: coalesced, one report in flight at a time ---------------------------------------
+  // ---- status out: coalesced, one report in flight at a time; after the first, changed nodes only --
   let reporting = true;
+  let sendAllNodes = true;
   const report = async (t: RolloutTracker): Promise<void> => {
     const r = t.takeReport();
     ui.publish(r.progress);
+    const base = { policy, ...(revision.uid ? { uid: revision.uid } : {}), generation: statusGeneration, enactments: r.enactments, events: r.events, minIntervalMs: opts.statusIntervalMs };
+    const all = { ...base, progress: r.progress };
     try {
-      await cluster.reportStatus({ policy, ...(revision.uid ? { uid: revision.uid } : {}), generation: statusGeneration, progress: r.progress, enactments: r.enactments, events: r.events, minIntervalMs: opts.statusIntervalMs });
+      let res = await cluster.reportStatus(sendAllNodes ? all : { ...base, progress: { ...r.progress, nodes: r.changedNodes }, nodesChangedOnly: true });
+      if (!res.written && res.reason === FULL_REPORT_NEEDED) res = await cluster.reportStatus(all);
+      sendAllNodes = !res.written;
     } catch (err) {
       if (isCancellation(err)) throw err;
+      sendAllNodes = true;
       log.warn('status report failed', { policy, generation, error: String(err) });
     }
   };

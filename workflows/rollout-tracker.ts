@@ -37,6 +37,8 @@ export interface TrackerInit {
 /** A report's worth of changes, taken with {@link RolloutTracker.takeReport}. */
 export interface TrackerReport {
   progress: RolloutProgress;
+  /** The nodes that changed since the last report, in rollout order. */
+  changedNodes: NodeProgress[];
   enactments: EnactmentUpdate[];
   events: RolloutEvent[];
 }
@@ -342,7 +344,8 @@ export class RolloutTracker {
       if (a?.capturedStates) u.capturedStates = a.capturedStates;
       enactments.push(u);
     }
-    const report: TrackerReport = { progress: this.progress, enactments, events: this.#events };
+    const progress = this.progress;
+    const report: TrackerReport = { progress, changedNodes: progress.nodes.filter((n) => this.#changed.has(n.name)), enactments, events: this.#events };
     this.#changed.clear();
     this.#events = [];
     this.#dirty = false;

@@ -6,7 +6,8 @@
  * - resolveNodes: one paged list of Nodes, one paged list of the policy's NNCEs (remembered, so
  *   that the reports that follow write each enactment with one request);
  * - reportStatus: checks that the report is not older than what the NNCP shows (uid and
- *   generation), writes the changed NNCEs (at most {@link ClusterActivityOptions.concurrency} at
+ *   generation) and, for a report of changed nodes only, that the status shows the same rollout
+ *   to merge them into; writes the changed NNCEs (at most {@link ClusterActivityOptions.concurrency} at
  *   once), then the NNCP status (re-read, recomputed and re-written on conflict), then the events,
  *   then holds until `minIntervalMs` has passed since it began writing, so a workflow reporting in a
  *   loop writes a bounded number of times a second;
@@ -18,7 +19,7 @@ import { Context } from '@temporalio/activity';
 import type { KubeConfig, V1Node } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { kubeTime } from '../../crd/conditions.ts';
-import { policyStatus } from '../../crd/policy-status.ts';
+import { canMergeNodes, FULL_REPORT_NEEDED, policyStatus } from '../../crd/policy-status.ts';
 import type { NodeNetworkConfigurationPolicy } from '../../crd/nncp.ts';
 import { enactmentName } from '../../crd/nnce.ts';
 import type { ClusterActivities, DeleteEnactmentsInput, ReportStatusInput, ReportStatusResult, ResolveNodesInput, ResolveNodesResult } from './contract.ts';
@@ -44,6 +45,8 @@ export const NOT_WRITTEN = {
   policyGone: 'PolicyNotFound',
   otherPolicy: 'PolicyRecreated',
   newerGeneration: 'NewerGenerationReported',
+  /** A report of changed nodes only, for a status that does not show its rollout yet. */
+  fullReportNeeded: FULL_REPORT_NEEDED,
 } as const;
 
 /**
@@ -133,6 +136,7 @@ export function createClusterActivities(opts: ClusterActivityOptions): ClusterAc
         log?.info({ policy, generation: input.generation, reason: stale }, 'status report not written');
         return { written: false, reason: stale };
       }
+      if (input.nodesChangedOnly && !canMergeNodes(obj.status, progress)) return { written: false, reason: NOT_WRITTEN.fullReportNeeded };
       const uid = obj.metadata.uid;
 
       // 1. the changed enactments
@@ -166,9 +170,11 @@ export function createClusterActivities(opts: ClusterActivityOptions): ClusterAc
           obj = reread;
           const again = staleReport(obj, input);
           if (again) return { written: false, reason: again };
+          // the enactments are written; what is missing is the whole node list
+          if (input.nodesChangedOnly && !canMergeNodes(obj.status, progress)) return { written: false, reason: NOT_WRITTEN.fullReportNeeded };
         }
         const workflowId = calledBy ?? obj.status?.rollout?.workflowId;
-        const status = policyStatus(obj.status, progress, { now: kubeTime(new Date()), ...(workflowId ? { workflowId } : {}) });
+        const status = policyStatus(obj.status, progress, { now: kubeTime(new Date()), ...(workflowId ? { workflowId } : {}), ...(input.nodesChangedOnly ? { nodesChangedOnly: true } : {}) });
         try {
           await api.replacePolicyStatus({ ...obj, status });
           break;

@@ -56,8 +56,15 @@ export interface ReportStatusInput {
   /** `metadata.uid` of the policy the rollout applies; a policy of the same name with another uid is left alone. */
   uid?: string;
   generation: number;
-  /** The whole progress: the NNCP conditions and `status.rollout` are computed from it. */
+  /** The progress: the NNCP conditions and `status.rollout` are computed from it. */
   progress: RolloutProgress;
+  /**
+   * `progress.nodes` holds only the nodes that changed since the last report written; the other
+   * entries of `status.rollout.nodes` stay as they are. When the status does not show this rollout
+   * (another start time or generation), nothing is written and the result's reason is
+   * `FullReportNeeded`: send the report again with every node.
+   */
+  nodesChangedOnly?: boolean;
   /** Enactments that changed since the last report (created when missing, owner: the Node). */
   enactments: EnactmentUpdate[];
   events?: RolloutEvent[];

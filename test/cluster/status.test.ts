@@ -122,6 +122,31 @@ describe('NNCP status written by reportStatus', () => {
     expect(o.status?.observedGeneration).toBe(generation);
   });
 
+  it('given a report of changed nodes only, should merge them into the same rollout, and ask for every node when the status shows another rollout', async () => {
+    const policy = 'st-delta';
+    const { uid, generation } = await s.createPolicy(policy);
+    const nodeNames = s.nodes.slice(0, 3);
+    const changedOnly = (phases: NodeRolloutPhase[], changed: number[], startTime?: string) => {
+      const all = progressOf(phases, { policy, generation, nodeNames });
+      return s.cluster.reportStatus({ policy, uid, generation, progress: { ...all, ...(startTime ? { startTime } : {}), nodes: all.nodes.filter((_, i) => changed.includes(i)) }, nodesChangedOnly: true, enactments: [] });
+    };
+    // nothing to merge into yet
+    expect(await changedOnly(['Applying', 'Pending', 'Pending'], [0])).toEqual({ written: false, reason: 'FullReportNeeded' });
+    expect((await s.getPolicy(policy)).status?.rollout).toBeUndefined();
+    expect(await report(policy, generation, ['Applying', 'Pending', 'Pending'], { uid })).toMatchObject({ written: true });
+    expect(await changedOnly(['Succeeded', 'Applying', 'Pending'], [0, 1])).toMatchObject({ written: true });
+    const o = await s.getPolicy(policy);
+    expect(o.status?.rollout?.nodes?.map((n) => [n.name, n.phase])).toEqual([
+      [nodeNames[0], 'Succeeded'],
+      [nodeNames[1], 'Applying'],
+      [nodeNames[2], 'Pending'],
+    ]);
+    expect(trueCondition(o.status?.conditions)?.message).toBe('Policy is progressing 1/3 nodes finished');
+    // a rollout that started later (after a restart of the engine) cannot reuse these entries
+    expect(await changedOnly(['Succeeded', 'Succeeded', 'Pending'], [1], '2026-11-30T05:00:00.000Z')).toEqual({ written: false, reason: 'FullReportNeeded' });
+    expect((await s.getPolicy(policy)).metadata.resourceVersion).toBe(o.metadata.resourceVersion);
+  });
+
   it('given minIntervalMs, should not return sooner than that after it began writing', async () => {
     const policy = 'st-interval';
     const { uid, generation } = await s.createPolicy(policy);
