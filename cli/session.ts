@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Client, TLSConfig } from '@temporalio/client';
 import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { reuseConnections } from '../activities/cluster/connection-pool.ts';
 import { NNCE, LABEL_POLICY, type NodeNetworkConfigurationEnactment } from '../crd/nnce.ts';
 import { NNCP, type NodeNetworkConfigurationPolicy } from '../crd/nncp.ts';
 import type { CliConfig, TemporalSettings } from './config.ts';
@@ -93,6 +94,7 @@ export class Session {
       kc.setCurrentContext(context);
     }
     if (!kc.getCurrentCluster()) throw usageError('the kubeconfig names no cluster', KUBE_HINT);
+    reuseConnections(kc);
     this.#kube = { kc, objects: kc.makeApiClient(CustomObjectsApi) };
     return this.#kube;
   }

@@ -1,13 +1,15 @@
 /**
  * The few Kubernetes calls the cluster activities make, on @kubernetes/client-node: Nodes, the
  * NNCP and its status subresource, NNCEs and their status subresource, core/v1 Events. Lists are
- * paged so that a large cluster never comes back in one response. Errors are the client's
+ * paged so that a large cluster never comes back in one response. Requests share one connection
+ * pool (./connection-pool.ts). Errors are the client's
  * ApiException (or a network error); callers classify them (see errors.ts).
  */
 import { CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { NNCE, type NodeNetworkConfigurationEnactment } from '../../crd/nnce.ts';
 import { NNCP, type NodeNetworkConfigurationPolicy } from '../../crd/nncp.ts';
 import type { ResourceRef } from '../../crd/schema.ts';
+import { reuseConnections } from './connection-pool.ts';
 import { apiStatus } from './errors.ts';
 
 /** Items per page of a list call. */
@@ -34,6 +36,7 @@ export class ClusterApi {
   readonly #custom: CustomObjectsApi;
 
   constructor(kubeConfig: KubeConfig) {
+    reuseConnections(kubeConfig);
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
   }

@@ -13,6 +13,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createClusterActivities } from '../../activities/cluster/index.ts';
+import { reuseConnections } from '../../activities/cluster/connection-pool.ts';
 import type { RolloutOptions } from '../../workflows/rollout-options.ts';
 import type { HealthReport } from '../runtime/health.ts';
 import { sdkLogFunction } from '../runtime/logging.ts';
@@ -77,6 +78,8 @@ function workflowBundle(log: Logger): Promise<WorkflowBundleWithSourceMap> {
 export async function startController(o: ControllerOptions): Promise<Controller> {
   const log = o.logger;
   const { Worker } = await import('@temporalio/worker');
+  // one connection pool for the informers' lists, the reconciler and the status writes
+  reuseConnections(o.kubeConfig);
   const cluster = createClusterActivities({ kubeConfig: o.kubeConfig, logger: log });
   const rollouts = new Rollouts(o.client, o.taskQueue, o.rolloutOptions);
   const reconciler = new Reconciler({ kubeConfig: o.kubeConfig, rollouts, cluster, logger: log, ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.policySelector ? { policySelector: o.policySelector } : {}),
