@@ -6,12 +6,14 @@
  *
  * Input (environment): `KNMSTATE_BENCH_TEMPORAL` (address), `KNMSTATE_BENCH_NAMESPACE`,
  * `KNMSTATE_BENCH_QUEUE`, `KNMSTATE_BENCH_KUBECONFIG`. Prints `{"ready":true}` once it polls;
- * SIGTERM stops it.
+ * SIGTERM stops it. With `KNMSTATE_BENCH_CPU_PROFILE=<dir>` it writes a CPU profile of its main
+ * thread there when stopped (the cluster activities; workflow code runs in the SDK's worker thread).
  */
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createClusterActivities } from '../activities/cluster/index.ts';
+import { startCpuProfile } from './cpu-profile.ts';
 
 const need = (k: string): string => {
   const v = process.env[k];
@@ -21,6 +23,7 @@ const need = (k: string): string => {
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(need('KNMSTATE_BENCH_KUBECONFIG'));
 
+const profile = process.env.KNMSTATE_BENCH_CPU_PROFILE ? await startCpuProfile(process.env.KNMSTATE_BENCH_CPU_PROFILE, 'worker') : undefined;
 Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 const connection = await NativeConnection.connect({ address: need('KNMSTATE_BENCH_TEMPORAL') });
 const worker = await Worker.create({
@@ -37,3 +40,4 @@ const running = worker.run();
 console.log(JSON.stringify({ ready: true }));
 await running;
 await connection.close();
+await profile?.stop();
