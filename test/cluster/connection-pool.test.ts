@@ -1,7 +1,8 @@
 /**
- * Connection reuse of the Kubernetes client (activities/cluster/connection-pool.ts), against the
- * run's real kube-apiserver. New connections are counted on undici's diagnostics channel, which
- * the client's HTTP stack publishes each connection on.
+ * Connections to the run's real kube-apiserver: reuse in @kubernetes/client-node
+ * (activities/cluster/connection-pool.ts), counted on undici's diagnostics channel, which the
+ * client's HTTP stack publishes each connection on; and the node agent's own client, whose `fresh`
+ * requests (the API probes) open a new connection each but resume the TLS session.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { TLSSocket } from 'node:tls';
 import { credentialsKey, reuseConnections } from '../../activities/cluster/connection-pool.ts';
+import { KubeClient } from '../../activities/kube/client.ts';
 import { openCluster } from '../../hack/cluster/cluster.ts';
 
 const CONNECTED = 'undici:client:connected';
@@ -71,5 +74,19 @@ describe('Kubernetes client connections', () => {
       expect(credentialsKey(kc)).not.toBe(before);
       expect(await connectionsDuring(fiveReads(kc))).toBe(1);
     });
+  });
+
+  it("given the agent's fresh requests (the API probes), should open a new connection for each and resume the TLS session after the first", async () => {
+    const client = KubeClient.fromKubeconfigFile(openCluster().info.kube.kubeconfig);
+    const sockets: boolean[] = [];
+    const seen = ({ socket }: { socket: TLSSocket }): void => void socket.once('secureConnect', () => sockets.push(socket.isSessionReused()));
+    subscribe('net.client.socket', seen as (m: unknown) => void);
+    try {
+      for (let i = 0; i < 3; i++) await client.request('GET', '/api/v1/namespaces/default', undefined, { fresh: true });
+    } finally {
+      unsubscribe('net.client.socket', seen as (m: unknown) => void);
+      client.close();
+    }
+    expect(sockets).toEqual([false, true, true]);
   });
 });
