@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { reuseConnections } from '../activities/cluster/connection-pool.ts';
 import { startCluster, type Cluster } from '../hack/cluster/cluster.ts';
 import { installCrds } from '../hack/cluster/crds.ts';
 import { NNCP, type NncpSpec, type NodeNetworkConfigurationPolicy } from '../crd/nncp.ts';
@@ -138,6 +139,8 @@ try {
   console.log(`control plane with CRDs in ${((performance.now() - tc) / 1000).toFixed(1)} s; ${availableParallelism()} cores; ${N} nodes, stub apply T = ${T} s, probes ${values.probes}`);
   const kc = new KubeConfig();
   kc.loadFromFile(c.info.kube.kubeconfig);
+  // the status polls share one connection (the client alone opens one per request)
+  reuseConnections(kc);
   const objects = kc.makeApiClient(CustomObjectsApi);
   const getPolicy = async (name: string): Promise<NodeNetworkConfigurationPolicy | undefined> => {
     try {

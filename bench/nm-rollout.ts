@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { reuseConnections } from '../activities/cluster/connection-pool.ts';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startCluster } from '../hack/cluster/cluster.ts';
@@ -99,6 +100,8 @@ try {
   const client = new Client({ connection, namespace: cluster.info.temporal.namespace });
   const kc = new KubeConfig();
   kc.loadFromFile(cluster.info.kube.kubeconfig);
+  // the status polls share one connection (the client alone opens one per request)
+  reuseConnections(kc);
   const target = { client, objects: kc.makeApiClient(CustomObjectsApi), queue };
   /** A 1-node rollout of `node` (policy `name`), then the node put back so the big rollout changes it too. */
   const single = async (name: string, node: string): Promise<number> => {

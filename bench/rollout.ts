@@ -30,6 +30,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { reuseConnections } from '../activities/cluster/connection-pool.ts';
 import { Client, Connection } from '@temporalio/client';
 import { startCluster, type Cluster } from '../hack/cluster/cluster.ts';
 import { installCrds } from '../hack/cluster/crds.ts';
@@ -133,6 +134,8 @@ try {
 
   const kc = new KubeConfig();
   kc.loadFromFile(c.info.kube.kubeconfig);
+  // the status polls share one connection (the client alone opens one per request)
+  reuseConnections(kc);
   const objects = kc.makeApiClient(CustomObjectsApi);
   const connection = await Connection.connect({ channelArgs: BENCH_CLIENT_CHANNEL_ARGS, address: c.info.temporal.address });
   const client = new Client({ connection, namespace: c.info.temporal.namespace });
