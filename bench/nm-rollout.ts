@@ -102,7 +102,7 @@ try {
   kc.loadFromFile(cluster.info.kube.kubeconfig);
   // the status polls share one connection (the client alone opens one per request)
   reuseConnections(kc);
-  const target = { client, objects: kc.makeApiClient(CustomObjectsApi), queue };
+  const target = { client, objects: kc.makeApiClient(CustomObjectsApi), kubeConfig: kc, queue };
   /** A 1-node rollout of `node` (policy `name`), then the node put back so the big rollout changes it too. */
   const single = async (name: string, node: string): Promise<number> => {
     const r = await runRollout(target, name, policySpec({ 'kubernetes.io/hostname': node }, 1), { timeoutMs: 300_000 });

@@ -148,7 +148,7 @@ try {
   });
   children.push(worker);
 
-  const target = { client, objects, queue };
+  const target = { client, objects, kubeConfig: kc, queue };
 
   for (const { N, M } of workloads) {
     const wl = `r${N}m${M}`;
