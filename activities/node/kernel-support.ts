@@ -12,7 +12,9 @@
  * entry, a loadable one appears only once loaded, and the files that do appear (/proc/net/vlan,
  * /sys/class/net/bonding_masters) differ per kind. The scratch-namespace probe is one rule for every
  * kind and costs a few milliseconds. Answers are cached: "supported" for the agent's life, "not
- * supported" for {@link NEGATIVE_TTL_MS} (a module may be installed meanwhile). When the probe itself
+ * supported" for {@link NEGATIVE_TTL_MS} (a module may be installed meanwhile). The cache belongs to
+ * the process, not to one node: every node an agent process serves runs on its kernel (simulated
+ * nodes are namespaces of one kernel), so a hundred hosted nodes ask once, not a hundred times. When the probe itself
  * cannot run (no `unshare`, not allowed), the answer is `undefined` and nmstatectl decides as before.
  */
 import type { NodeExec } from '../nmstate/exec.ts';
@@ -50,18 +52,22 @@ export function interpretProbe(exitCode: number, stderr: string): KernelAnswer {
   return { supported: undefined, detail: text };
 }
 
+/** Answers of this process's kernel, by probe (and by the binaries that asked). */
+const kernelAnswers = new Map<string, { answer: KernelAnswer; at: number }>();
+
 /** Probes (and caches) what the node's kernel supports. */
 export class KernelSupport {
   readonly #exec: NodeExec;
   readonly #o: Required<KernelSupportOptions>;
-  readonly #cache = new Map<string, { answer: KernelAnswer; at: number }>();
+  readonly #cache = kernelAnswers;
 
   constructor(exec: NodeExec, opts: KernelSupportOptions = {}) {
     this.#exec = exec;
     this.#o = { unshareBin: opts.unshareBin ?? 'unshare', ipBin: opts.ipBin ?? 'ip', timeoutMs: opts.timeoutMs ?? 10_000 };
   }
 
-  async #ask(key: string, linkArgs: string[]): Promise<KernelAnswer> {
+  async #ask(probe: string, linkArgs: string[]): Promise<KernelAnswer> {
+    const key = `${this.#o.unshareBin} ${this.#o.ipBin} ${probe}`;
     const hit = this.#cache.get(key);
     if (hit && (hit.answer.supported === true || performance.now() - hit.at < NEGATIVE_TTL_MS)) return hit.answer;
     const r = await this.#exec.run(this.#o.unshareBin, ['--net', '--', this.#o.ipBin, 'link', 'add', 'knmprobe0', ...linkArgs], { timeoutMs: this.#o.timeoutMs });
